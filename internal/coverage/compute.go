@@ -1,0 +1,316 @@
+package coverage
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Compute judges every node of s for the DaemonSet s.DaemonSet, which must be set. It indexes the
+// pods by node once, so its cost grows with nodes plus pods (and the sort of the nodes by name).
+func Compute(s State, o Options) Report {
+	ds := s.DaemonSet
+	r := Report{
+		Revision:           CurrentRevisionHash(ds, s.Revisions),
+		GenerationObserved: ds.Status.ObservedGeneration >= ds.Generation,
+		OnDelete:           ds.Spec.UpdateStrategy.Type == appsv1.OnDeleteDaemonSetStrategyType,
+		NodesTotal:         len(s.Nodes),
+		Nodes:              make([]NodeReport, 0, len(s.Nodes)),
+	}
+	judge := podJudge{
+		revision:        r.Revision,
+		onDelete:        r.OnDelete,
+		minReadySeconds: ds.Spec.MinReadySeconds,
+		now:             o.Now,
+	}
+	eligibility := newEligibility(ds)
+	podsByNode := ownedPodsByNode(ds, s.Pods)
+
+	nodes := slices.Clone(s.Nodes)
+	slices.SortFunc(nodes, func(a, b *corev1.Node) int { return strings.Compare(a.Name, b.Name) })
+
+	for _, node := range nodes {
+		nr := NodeReport{Name: node.Name}
+		nr.Eligible, nr.Reason, nr.Message = eligibility.check(node)
+		var notReadyMessage string
+		nr.NodeReady, notReadyMessage = nodeReady(node)
+		nr.Counted = nr.Eligible && (nr.NodeReady || o.CountNotReadyNodes)
+
+		pod, v := judge.bestPod(podsByNode[node.Name])
+		if pod != nil {
+			nr.Pod = pod.Name
+			nr.PodPhase = string(pod.Status.Phase)
+			ready := podCondition(pod, corev1.PodReady)
+			nr.PodReady = ready != nil && ready.Status == corev1.ConditionTrue
+			nr.CurrentRevision = judge.isCurrent(pod)
+		}
+
+		switch {
+		case !nr.Eligible:
+			// The best pod is terminating only when all of them are.
+			if pod != nil && pod.DeletionTimestamp == nil {
+				r.Misscheduled++
+			}
+		case !nr.Counted:
+			r.Eligible++
+			nr.Reason, nr.Message = ReasonNodeNotReady, notReadyMessage
+			r.NotReady = append(r.NotReady, node.Name)
+		default:
+			r.Eligible++
+			r.Counted++
+			if v.reason == "" {
+				nr.Covered = true
+				r.Covered++
+			} else {
+				nr.Reason, nr.Message = v.reason, v.message
+				r.Uncovered = append(r.Uncovered, node.Name)
+			}
+		}
+		r.Nodes = append(r.Nodes, nr)
+	}
+	r.Complete = r.GenerationObserved && r.Covered == r.Counted
+	return r
+}
+
+// ownedPodsByNode groups the pods ds controls by the node they are bound to or, not yet bound, the
+// node the controller aimed them at.
+func ownedPodsByNode(ds *appsv1.DaemonSet, pods []*corev1.Pod) map[string][]*corev1.Pod {
+	byNode := make(map[string][]*corev1.Pod, len(pods))
+	for _, pod := range pods {
+		if !ownedBy(pod, ds) {
+			continue
+		}
+		if node := targetNodeName(pod); node != "" {
+			byNode[node] = append(byNode[node], pod)
+		}
+	}
+	return byNode
+}
+
+// targetNodeName is the node a daemon pod is bound to or, before the scheduler binds it, the node the
+// controller pinned it to with a required matchFields metadata.name In [node].
+func targetNodeName(pod *corev1.Pod) string {
+	if pod.Spec.NodeName != "" {
+		return pod.Spec.NodeName
+	}
+	a := pod.Spec.Affinity
+	if a == nil || a.NodeAffinity == nil || a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution == nil {
+		return ""
+	}
+	for _, term := range a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms {
+		for _, f := range term.MatchFields {
+			if f.Key == metav1.ObjectNameField && f.Operator == corev1.NodeSelectorOpIn && len(f.Values) == 1 {
+				return f.Values[0]
+			}
+		}
+	}
+	return ""
+}
+
+// nodeReady reports the node's Ready condition and, when it is not True, a message saying why.
+func nodeReady(node *corev1.Node) (bool, string) {
+	for _, c := range node.Status.Conditions {
+		if c.Type != corev1.NodeReady {
+			continue
+		}
+		if c.Status == corev1.ConditionTrue {
+			return true, ""
+		}
+		return false, conditionMessage("node Ready", c.Status, c.Reason, c.Message)
+	}
+	return false, "node has no Ready condition"
+}
+
+func conditionMessage(what string, status corev1.ConditionStatus, reason, message string) string {
+	return fmt.Sprintf("%s=%s%s", what, status, suffix(reason, message))
+}
+
+// podJudge decides whether one pod covers its node, and if not, why.
+type podJudge struct {
+	revision        string
+	onDelete        bool
+	minReadySeconds int32
+	now             time.Time
+}
+
+// verdict is a pod's judgement: an empty reason means the pod covers its node.
+type verdict struct {
+	reason  Reason
+	message string
+}
+
+// reasonRank orders verdicts from closest to covering to furthest, so that among several pods on one
+// node the report shows the one that best explains the node's state: a covering pod first, then a
+// current pod on its way, then a pod of an older revision, then one being deleted.
+var reasonRank = map[Reason]int{
+	"":                      0,
+	ReasonMinReadySeconds:   1,
+	ReasonContainerNotReady: 2,
+	ReasonCrashLoop:         3,
+	ReasonImagePull:         4,
+	ReasonPodPending:        5,
+	ReasonUnschedulable:     6,
+	ReasonPodFailed:         7,
+	ReasonOldRevision:       8,
+	ReasonTerminating:       9,
+}
+
+// bestPod returns the pod whose verdict best explains the node, or a pod_missing verdict when there
+// is no pod. Ties go to the newest pod, then to the name, so that reports are stable.
+func (j podJudge) bestPod(pods []*corev1.Pod) (*corev1.Pod, verdict) {
+	var best *corev1.Pod
+	bestVerdict := verdict{reason: ReasonPodMissing, message: "no pod of the DaemonSet on the node"}
+	for _, pod := range pods {
+		v := j.judge(pod)
+		if best == nil || better(pod, v, best, bestVerdict) {
+			best, bestVerdict = pod, v
+		}
+	}
+	return best, bestVerdict
+}
+
+func better(pod *corev1.Pod, v verdict, than *corev1.Pod, thanVerdict verdict) bool {
+	if a, b := reasonRank[v.reason], reasonRank[thanVerdict.reason]; a != b {
+		return a < b
+	}
+	if !pod.CreationTimestamp.Equal(&than.CreationTimestamp) {
+		return than.CreationTimestamp.Before(&pod.CreationTimestamp)
+	}
+	return pod.Name < than.Name
+}
+
+func (j podJudge) isCurrent(pod *corev1.Pod) bool {
+	return j.revision != "" && pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == j.revision
+}
+
+func (j podJudge) judge(pod *corev1.Pod) verdict {
+	if pod.DeletionTimestamp != nil {
+		return verdict{ReasonTerminating, fmt.Sprintf("pod is being deleted since %s", pod.DeletionTimestamp.UTC().Format(time.RFC3339))}
+	}
+	if !j.onDelete && !j.isCurrent(pod) {
+		return verdict{ReasonOldRevision, j.oldRevisionMessage(pod)}
+	}
+	switch pod.Status.Phase {
+	case corev1.PodFailed, corev1.PodSucceeded:
+		return verdict{ReasonPodFailed, podEndedMessage(pod)}
+	}
+	if pod.Spec.NodeName == "" {
+		if c := podCondition(pod, corev1.PodScheduled); c != nil && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+			return verdict{ReasonUnschedulable, conditionMessage("pod PodScheduled", c.Status, c.Reason, c.Message)}
+		}
+		return verdict{ReasonPodPending, "pod is not bound to the node yet"}
+	}
+	ready := podCondition(pod, corev1.PodReady)
+	if ready != nil && ready.Status == corev1.ConditionTrue {
+		return j.judgeReady(ready)
+	}
+	return judgeNotReady(pod, ready)
+}
+
+func (j podJudge) oldRevisionMessage(pod *corev1.Pod) string {
+	hash := pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]
+	if j.revision == "" {
+		return fmt.Sprintf("pod has revision %q; the DaemonSet has no ControllerRevision yet", hash)
+	}
+	return fmt.Sprintf("pod has revision %q, the current revision is %q", hash, j.revision)
+}
+
+// judgeReady applies minReadySeconds to a Ready pod, counted from the Ready condition's last transition
+// as the controller counts availability; a pod Ready for exactly minReadySeconds covers.
+func (j podJudge) judgeReady(ready *corev1.PodCondition) verdict {
+	if j.minReadySeconds <= 0 {
+		return verdict{}
+	}
+	minReady := time.Duration(j.minReadySeconds) * time.Second
+	if ready.LastTransitionTime.IsZero() {
+		return verdict{ReasonMinReadySeconds, fmt.Sprintf("Ready condition has no lastTransitionTime; minReadySeconds is %d", j.minReadySeconds)}
+	}
+	readyFor := j.now.Sub(ready.LastTransitionTime.Time)
+	if readyFor < minReady {
+		return verdict{ReasonMinReadySeconds, fmt.Sprintf("ready for %s of minReadySeconds %d", readyFor.Truncate(time.Second), j.minReadySeconds)}
+	}
+	return verdict{}
+}
+
+// imagePullReasons are the kubelet's waiting reasons for an image it cannot get.
+var imagePullReasons = map[string]bool{
+	"ErrImagePull":      true,
+	"ImagePullBackOff":  true,
+	"InvalidImageName":  true,
+	"ErrImageNeverPull": true,
+}
+
+// judgeNotReady explains a bound pod that is not Ready, from the most telling container state down to
+// the pod's phase.
+func judgeNotReady(pod *corev1.Pod, ready *corev1.PodCondition) verdict {
+	statuses := append(slices.Clone(pod.Status.InitContainerStatuses), pod.Status.ContainerStatuses...)
+	for _, cs := range statuses {
+		w := cs.State.Waiting
+		switch {
+		case w == nil:
+		case imagePullReasons[w.Reason]:
+			return verdict{ReasonImagePull, waitingMessage(cs.Name, w)}
+		case w.Reason == "CrashLoopBackOff":
+			return verdict{ReasonCrashLoop, waitingMessage(cs.Name, w)}
+		}
+	}
+	for _, cs := range statuses {
+		if t := cs.LastTerminationState.Terminated; t != nil && cs.RestartCount > 0 && !cs.Ready {
+			return verdict{ReasonCrashLoop, fmt.Sprintf("container %s restarted %d times, last exit code %d%s",
+				cs.Name, cs.RestartCount, t.ExitCode, suffix(t.Reason, t.Message))}
+		}
+	}
+	if pod.Status.Phase == corev1.PodPending {
+		for _, cs := range statuses {
+			if w := cs.State.Waiting; w != nil {
+				return verdict{ReasonPodPending, waitingMessage(cs.Name, w)}
+			}
+		}
+		return verdict{ReasonPodPending, "pod is Pending"}
+	}
+	if ready != nil {
+		return verdict{ReasonContainerNotReady, conditionMessage("pod Ready", ready.Status, ready.Reason, ready.Message)}
+	}
+	return verdict{ReasonContainerNotReady, "pod has no Ready condition"}
+}
+
+func waitingMessage(container string, w *corev1.ContainerStateWaiting) string {
+	return fmt.Sprintf("container %s: %s%s", container, w.Reason, suffix("", w.Message))
+}
+
+// podEndedMessage names the phase and what ended the pod: its own reason or a container's termination.
+func podEndedMessage(pod *corev1.Pod) string {
+	message := fmt.Sprintf("pod phase is %s%s", pod.Status.Phase, suffix(pod.Status.Reason, pod.Status.Message))
+	for _, cs := range pod.Status.ContainerStatuses {
+		if t := cs.State.Terminated; t != nil && t.ExitCode != 0 {
+			return message + fmt.Sprintf("; container %s exited with code %d%s", cs.Name, t.ExitCode, suffix(t.Reason, t.Message))
+		}
+	}
+	return message
+}
+
+// suffix renders an optional reason and message as ": reason: message".
+func suffix(reason, message string) string {
+	var s string
+	if reason != "" {
+		s += ": " + reason
+	}
+	if message != "" {
+		s += ": " + message
+	}
+	return s
+}
+
+func podCondition(pod *corev1.Pod, t corev1.PodConditionType) *corev1.PodCondition {
+	for i := range pod.Status.Conditions {
+		if pod.Status.Conditions[i].Type == t {
+			return &pod.Status.Conditions[i]
+		}
+	}
+	return nil
+}
