@@ -273,10 +273,21 @@ func judgeNotReady(pod *corev1.Pod, ready *corev1.PodCondition) verdict {
 		}
 		return verdict{ReasonPodPending, "pod is Pending"}
 	}
-	if ready != nil {
-		return verdict{ReasonContainerNotReady, conditionMessage("pod Ready", ready.Status, ready.Reason, ready.Message)}
+	// Naming the containers that are not ready points at the probe to look at.
+	var unready []string
+	for _, cs := range pod.Status.ContainerStatuses {
+		if !cs.Ready {
+			unready = append(unready, cs.Name)
+		}
 	}
-	return verdict{ReasonContainerNotReady, "pod has no Ready condition"}
+	message := "pod has no Ready condition"
+	if ready != nil {
+		message = conditionMessage("pod Ready", ready.Status, ready.Reason, ready.Message)
+	}
+	if len(unready) > 0 {
+		message = fmt.Sprintf("container %s not ready; %s", strings.Join(unready, ", "), message)
+	}
+	return verdict{ReasonContainerNotReady, message}
 }
 
 func waitingMessage(container string, w *corev1.ContainerStateWaiting) string {

@@ -130,7 +130,7 @@ func TestCompute(t *testing.T) {
 			want:   map[string]nodeWant{"node-a": uncoveredBy("agent-a", ReasonCrashLoop, "container agent restarted 3 times, last exit code 1: Error")},
 			report: oneUncovered},
 		{name: "container_not_ready", pods: []*corev1.Pod{pod("agent-a", "node-a", notReadyPod)},
-			want:   map[string]nodeWant{"node-a": uncoveredBy("agent-a", ReasonContainerNotReady, "pod Ready=False: ContainersNotReady: containers with unready status: [agent]")},
+			want:   map[string]nodeWant{"node-a": uncoveredBy("agent-a", ReasonContainerNotReady, "container agent not ready; pod Ready=False: ContainersNotReady: containers with unready status: [agent]")},
 			report: oneUncovered},
 		{name: "a ready container with restarts beside an unready one is not a crash loop", pods: []*corev1.Pod{pod("agent-a", "node-a", notReadyPod, func(p *corev1.Pod) {
 			p.Status.ContainerStatuses = []corev1.ContainerStatus{
@@ -139,7 +139,7 @@ func TestCompute(t *testing.T) {
 				{Name: "exporter", State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}},
 			}
 		})},
-			want:   map[string]nodeWant{"node-a": uncoveredBy("agent-a", ReasonContainerNotReady, "containers with unready status")},
+			want:   map[string]nodeWant{"node-a": uncoveredBy("agent-a", ReasonContainerNotReady, "container exporter not ready; pod Ready=False")},
 			report: oneUncovered},
 		{name: "running without a Ready condition", pods: []*corev1.Pod{pod("agent-a", "node-a", notReadyPod, func(p *corev1.Pod) {
 			p.Status.Conditions = p.Status.Conditions[:1]

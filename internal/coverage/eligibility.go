@@ -117,12 +117,20 @@ func (e *eligibilityCheck) check(node *corev1.Node) (bool, Reason, string) {
 	}
 	taint, untolerated := corev1helpers.FindMatchingUntoleratedTaint(logr.Discard(), node.Spec.Taints, e.tolerations,
 		func(t *corev1.Taint) bool {
-			return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
+			return (t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute) && !conditionTaint(t)
 		}, tolerationComparisonOperators)
 	if untolerated {
 		return false, ReasonUntoleratedTaint, fmt.Sprintf("taint %s is not tolerated", taint.ToString())
 	}
 	return true, "", ""
+}
+
+// conditionTaint is a taint the node lifecycle controller puts on a node because it is not Ready or
+// unreachable, and removes when it is Ready again. The controller then keeps new daemon pods off the
+// node, but the node is still one the DaemonSet is meant for: it is reported as eligible and not
+// Ready (node_not_ready), which says what a user has to fix, rather than as an untolerated taint.
+func conditionTaint(t *corev1.Taint) bool {
+	return t.Key == corev1.TaintNodeNotReady || t.Key == corev1.TaintNodeUnreachable
 }
 
 func (e *eligibilityCheck) nodeSelectorMessage(node *corev1.Node) string {

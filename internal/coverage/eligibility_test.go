@@ -138,8 +138,12 @@ func TestNodeEligibility(t *testing.T) {
 			tainted(corev1.TaintNodeUnschedulable, "", NoSchedule))},
 		{name: "not-ready NoExecute", ds: daemonSet(), node: node("node-a", tainted(corev1.TaintNodeNotReady, "", NoExecute))},
 		{name: "unreachable NoExecute", ds: daemonSet(), node: node("node-a", tainted(corev1.TaintNodeUnreachable, "", NoExecute))},
-		{name: "not-ready NoSchedule is not a default toleration", ds: daemonSet(), node: node("node-a", tainted(corev1.TaintNodeNotReady, "", NoSchedule)),
-			wantReason: ReasonUntoleratedTaint, wantMessage: "taint node.kubernetes.io/not-ready:NoSchedule is not tolerated"},
+		// The node lifecycle controller's condition taints leave the node eligible: it is reported as
+		// not Ready (node_not_ready) by Compute instead.
+		{name: "not-ready NoSchedule is a condition, not a policy", ds: daemonSet(), node: node("node-a", tainted(corev1.TaintNodeNotReady, "", NoSchedule))},
+		{name: "unreachable NoSchedule is a condition, not a policy", ds: daemonSet(), node: node("node-a", tainted(corev1.TaintNodeUnreachable, "", NoSchedule))},
+		{name: "a condition taint does not hide a policy taint", ds: daemonSet(), node: node("node-a", tainted(corev1.TaintNodeNotReady, "", NoSchedule), tainted("team", "infra", NoSchedule)),
+			wantReason: ReasonUntoleratedTaint, wantMessage: "taint team=infra:NoSchedule is not tolerated"},
 		{name: "disk-pressure NoSchedule", ds: daemonSet(), node: node("node-a", tainted(corev1.TaintNodeDiskPressure, "", NoSchedule))},
 		{name: "memory-pressure NoSchedule", ds: daemonSet(), node: node("node-a", tainted(corev1.TaintNodeMemoryPressure, "", NoSchedule))},
 		{name: "pid-pressure NoSchedule", ds: daemonSet(), node: node("node-a", tainted(corev1.TaintNodePIDPressure, "", NoSchedule))},

@@ -1,0 +1,263 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	appsv1 "k8s.io/api/apps/v1"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeschema"
+)
+
+// daemonSetSpecObject is the reflected schema of apps/v1 DaemonSetSpec, built once per process.
+var daemonSetSpecObject = sync.OnceValues(func() (*kubeschema.Object, error) {
+	return kubeschema.NewObject(reflect.TypeFor[appsv1.DaemonSetSpec](), kubeschema.PodTemplateOptions())
+})
+
+// daemonSetModel is the Terraform state of a kubedaemon_daemonset.
+type daemonSetModel struct {
+	ID                   types.String   `tfsdk:"id"`
+	Metadata             types.Object   `tfsdk:"metadata"`
+	Spec                 types.Object   `tfsdk:"spec"`
+	FieldManager         types.String   `tfsdk:"field_manager"`
+	ForceConflicts       types.Bool     `tfsdk:"force_conflicts"`
+	WaitForRollout       types.Bool     `tfsdk:"wait_for_rollout"`
+	WaitForNotReadyNodes types.Bool     `tfsdk:"wait_for_not_ready_nodes"`
+	DeletePropagation    types.String   `tfsdk:"delete_propagation"`
+	UID                  types.String   `tfsdk:"uid"`
+	Generation           types.Int64    `tfsdk:"generation"`
+	ResourceVersion      types.String   `tfsdk:"resource_version"`
+	Status               types.Object   `tfsdk:"status"`
+	Coverage             types.Object   `tfsdk:"coverage"`
+	Timeouts             timeouts.Value `tfsdk:"timeouts"`
+}
+
+// metadataModel is the part of ObjectMeta a user manages.
+type metadataModel struct {
+	Name        types.String `tfsdk:"name"`
+	Namespace   types.String `tfsdk:"namespace"`
+	Labels      types.Map    `tfsdk:"labels"`
+	Annotations types.Map    `tfsdk:"annotations"`
+}
+
+var metadataAttrTypes = map[string]attr.Type{
+	"name":        types.StringType,
+	"namespace":   types.StringType,
+	"labels":      types.MapType{ElemType: types.StringType},
+	"annotations": types.MapType{ElemType: types.StringType},
+}
+
+var statusAttrTypes = map[string]attr.Type{
+	"desired":             types.Int64Type,
+	"current":             types.Int64Type,
+	"ready":               types.Int64Type,
+	"updated":             types.Int64Type,
+	"available":           types.Int64Type,
+	"misscheduled":        types.Int64Type,
+	"observed_generation": types.Int64Type,
+}
+
+var coverageAttrTypes = map[string]attr.Type{
+	"eligible": types.Int64Type,
+	"counted":  types.Int64Type,
+	"covered":  types.Int64Type,
+	"complete": types.BoolType,
+	"revision": types.StringType,
+}
+
+func (m *daemonSetModel) metadata(ctx context.Context) (metadataModel, diag.Diagnostics) {
+	var md metadataModel
+	diags := m.Metadata.As(ctx, &md, objectAsOptions)
+	return md, diags
+}
+
+// namespacedName reads the identity of the DaemonSet from the model.
+func (m *daemonSetModel) namespacedName(ctx context.Context) (namespace, name string, diags diag.Diagnostics) {
+	md, diags := m.metadata(ctx)
+	namespace = md.Namespace.ValueString()
+	if namespace == "" {
+		namespace = "default"
+	}
+	return namespace, md.Name.ValueString(), diags
+}
+
+// applyConfiguration turns the plan into the object sent by server-side apply.
+func (m *daemonSetModel) applyConfiguration(ctx context.Context) (*appsv1ac.DaemonSetApplyConfiguration, diag.Diagnostics) {
+	md, diags := m.metadata(ctx)
+	if diags.HasError() {
+		return nil, diags
+	}
+	namespace, name, _ := m.namespacedName(ctx)
+	ac := appsv1ac.DaemonSet(name, namespace)
+	labels, d := stringMap(ctx, md.Labels)
+	diags.Append(d...)
+	annotations, d := stringMap(ctx, md.Annotations)
+	diags.Append(d...)
+	if labels != nil {
+		ac.WithLabels(labels)
+	}
+	if annotations != nil {
+		ac.WithAnnotations(annotations)
+	}
+	specObject, err := daemonSetSpecObject()
+	if err != nil {
+		diags.AddError("Cannot build the DaemonSet schema", err.Error())
+		return nil, diags
+	}
+	spec := &appsv1ac.DaemonSetSpecApplyConfiguration{}
+	diags.Append(specObject.ToApplyConfiguration(ctx, specPath, m.Spec, spec)...)
+	ac.WithSpec(spec)
+	return ac, diags
+}
+
+// daemonSetObject is the plan as an apps/v1 DaemonSet, for checks that reuse Kubernetes' own helpers.
+func (m *daemonSetModel) daemonSetObject(ctx context.Context) (*appsv1.DaemonSet, diag.Diagnostics) {
+	ac, diags := m.applyConfiguration(ctx)
+	if diags.HasError() {
+		return nil, diags
+	}
+	raw, err := json.Marshal(ac)
+	if err != nil {
+		diags.AddError("Cannot encode the DaemonSet", err.Error())
+		return nil, diags
+	}
+	ds := &appsv1.DaemonSet{}
+	if err := json.Unmarshal(raw, ds); err != nil {
+		diags.AddError("Cannot decode the DaemonSet", err.Error())
+	}
+	return ds, diags
+}
+
+// setFromObject fills the state from the live object, keeping only the fields owned by the field
+// manager so that server defaults never show as diffs while another manager's change shows as drift.
+func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet) diag.Diagnostics {
+	var diags diag.Diagnostics
+	owned, err := appsv1ac.ExtractDaemonSet(ds, m.fieldManager())
+	if err != nil {
+		diags.AddError("Cannot extract the fields owned by "+m.fieldManager(), err.Error())
+		return diags
+	}
+	prior, d := m.metadata(ctx)
+	diags.Append(d...)
+	labels, d := ownedMap(ctx, owned.Labels, prior.Labels)
+	diags.Append(d...)
+	annotations, d := ownedMap(ctx, owned.Annotations, prior.Annotations)
+	diags.Append(d...)
+	m.Metadata, d = types.ObjectValue(metadataAttrTypes, map[string]attr.Value{
+		"name":        types.StringValue(ds.Name),
+		"namespace":   types.StringValue(ds.Namespace),
+		"labels":      labels,
+		"annotations": annotations,
+	})
+	diags.Append(d...)
+
+	var spec any = &appsv1ac.DaemonSetSpecApplyConfiguration{}
+	if owned.Spec != nil {
+		spec = owned.Spec
+	}
+	specObject, err := daemonSetSpecObject()
+	if err != nil {
+		diags.AddError("Cannot build the DaemonSet schema", err.Error())
+		return diags
+	}
+	specValue, d := specObject.FromApplyConfiguration(ctx, specPath, spec)
+	diags.Append(d...)
+	if !d.HasError() {
+		m.Spec = specValue
+	}
+
+	m.ID = types.StringValue(ds.Namespace + "/" + ds.Name)
+	m.UID = types.StringValue(string(ds.UID))
+	m.Generation = types.Int64Value(ds.Generation)
+	m.ResourceVersion = types.StringValue(ds.ResourceVersion)
+	m.Status, d = types.ObjectValue(statusAttrTypes, map[string]attr.Value{
+		"desired":             types.Int64Value(int64(ds.Status.DesiredNumberScheduled)),
+		"current":             types.Int64Value(int64(ds.Status.CurrentNumberScheduled)),
+		"ready":               types.Int64Value(int64(ds.Status.NumberReady)),
+		"updated":             types.Int64Value(int64(ds.Status.UpdatedNumberScheduled)),
+		"available":           types.Int64Value(int64(ds.Status.NumberAvailable)),
+		"misscheduled":        types.Int64Value(int64(ds.Status.NumberMisscheduled)),
+		"observed_generation": types.Int64Value(ds.Status.ObservedGeneration),
+	})
+	diags.Append(d...)
+	return diags
+}
+
+func (m *daemonSetModel) setCoverage(r coverage.Report) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.Coverage, diags = types.ObjectValue(coverageAttrTypes, map[string]attr.Value{
+		"eligible": types.Int64Value(int64(r.Eligible)),
+		"counted":  types.Int64Value(int64(r.Counted)),
+		"covered":  types.Int64Value(int64(r.Covered)),
+		"complete": types.BoolValue(r.Complete),
+		"revision": types.StringValue(r.Revision),
+	})
+	return diags
+}
+
+// fillDefaults sets the provider-side arguments an import or an older state may lack.
+func (m *daemonSetModel) fillDefaults() {
+	if m.FieldManager.IsNull() || m.FieldManager.IsUnknown() {
+		m.FieldManager = types.StringValue(defaultFieldManager)
+	}
+	if m.ForceConflicts.IsNull() || m.ForceConflicts.IsUnknown() {
+		m.ForceConflicts = types.BoolValue(false)
+	}
+	if m.WaitForRollout.IsNull() || m.WaitForRollout.IsUnknown() {
+		m.WaitForRollout = types.BoolValue(true)
+	}
+	if m.WaitForNotReadyNodes.IsNull() || m.WaitForNotReadyNodes.IsUnknown() {
+		m.WaitForNotReadyNodes = types.BoolValue(false)
+	}
+	if m.DeletePropagation.IsNull() || m.DeletePropagation.IsUnknown() {
+		m.DeletePropagation = types.StringValue(defaultDeletePropagation)
+	}
+	if m.Coverage.IsNull() || m.Coverage.IsUnknown() {
+		m.Coverage = types.ObjectNull(coverageAttrTypes)
+	}
+}
+
+func (m *daemonSetModel) fieldManager() string {
+	if m.FieldManager.IsNull() || m.FieldManager.IsUnknown() || m.FieldManager.ValueString() == "" {
+		return defaultFieldManager
+	}
+	return m.FieldManager.ValueString()
+}
+
+func stringMap(ctx context.Context, v types.Map) (map[string]string, diag.Diagnostics) {
+	if v.IsNull() || v.IsUnknown() {
+		return nil, nil
+	}
+	out := map[string]string{}
+	diags := v.ElementsAs(ctx, &out, false)
+	return out, diags
+}
+
+// ownedMap reads back a label or annotation map: null when the manager owns none of it and the
+// configuration did not set it, so an empty map in the configuration stays empty rather than null.
+func ownedMap(ctx context.Context, owned map[string]string, prior types.Map) (types.Map, diag.Diagnostics) {
+	if len(owned) == 0 && (prior.IsNull() || prior.IsUnknown()) {
+		return types.MapNull(types.StringType), nil
+	}
+	if owned == nil {
+		owned = map[string]string{}
+	}
+	return types.MapValueFrom(ctx, types.StringType, owned)
+}
+
+func (m *daemonSetModel) rolloutSettings() rolloutSettings {
+	return rolloutSettings{
+		fieldManager:       m.fieldManager(),
+		forceConflicts:     m.ForceConflicts.ValueBool(),
+		wait:               m.WaitForRollout.IsNull() || m.WaitForRollout.ValueBool(),
+		countNotReadyNodes: m.WaitForNotReadyNodes.ValueBool(),
+	}
+}

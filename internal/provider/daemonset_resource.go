@@ -1,0 +1,183 @@
+package provider
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
+)
+
+var (
+	_ resource.Resource                   = (*daemonSetResource)(nil)
+	_ resource.ResourceWithConfigure      = (*daemonSetResource)(nil)
+	_ resource.ResourceWithImportState    = (*daemonSetResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*daemonSetResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*daemonSetResource)(nil)
+)
+
+const defaultTimeout = 10 * time.Minute
+
+// NewDaemonSetResource returns the kubedaemon_daemonset resource.
+func NewDaemonSetResource() resource.Resource {
+	return &daemonSetResource{}
+}
+
+type daemonSetResource struct {
+	client *kubeclient.Client
+}
+
+func (r *daemonSetResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_daemonset"
+}
+
+func (r *daemonSetResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	spec, err := daemonSetSpecObject()
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot build the DaemonSet schema", err.Error())
+		return
+	}
+	attributes := rolloutArguments()
+	attributes["id"] = schema.StringAttribute{
+		Computed:            true,
+		MarkdownDescription: "`namespace/name` of the DaemonSet.",
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+	attributes["metadata"] = metadataAttribute()
+	specAttribute := spec.SingleNestedAttribute(true)
+	specAttribute.MarkdownDescription = "The DaemonSet's spec: every field of apps/v1 DaemonSetSpec, with Kubernetes' names " +
+		"in snake_case (`nodeSelector` is `node_selector`). Only the fields set here are managed; fields set by other " +
+		"tools or by server defaults are left alone."
+	attributes["spec"] = specAttribute
+	attributes["timeouts"] = timeoutsAttribute(ctx)
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A Kubernetes DaemonSet (apps/v1), applied with server-side apply. Create and update return " +
+			"only when every counted node runs a Ready pod of the new revision, watching the nodes and pods themselves; " +
+			"when that cannot happen before the timeout, the error names the nodes and the reasons.",
+		Attributes: attributes,
+	}
+}
+
+func (r *daemonSetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *daemonSetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan daemonSetModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	// Apply saves state as soon as the object exists, so a failed wait leaves it in state
+	// (tainted, as after any failed create) instead of orphaning it in the cluster.
+	applyAndWait(ctx, r.client, &plan, &resp.State, &resp.Diagnostics, "create")
+}
+
+func (r *daemonSetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state daemonSetModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
+		return
+	}
+	namespace, name, diags := state.namespacedName(ctx)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ds, err := r.client.Clientset.AppsV1().DaemonSets(namespace).Get(ctx, name, getOptions)
+	if apierrors.IsNotFound(err) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read DaemonSet "+namespace+"/"+name, r.client.ExplainError(err).Error())
+		return
+	}
+	state.fillDefaults()
+	resp.Diagnostics.Append(state.setFromObject(ctx, ds)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *daemonSetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan daemonSetModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	applyAndWait(ctx, r.client, &plan, &resp.State, &resp.Diagnostics, "update")
+}
+
+func (r *daemonSetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state daemonSetModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	namespace, name, diags := state.namespacedName(ctx)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	deleteAndWait(ctx, r.client, namespace, name, state.DeletePropagation.ValueString(), &resp.Diagnostics)
+}
+
+func (r *daemonSetResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	namespace, name, ok := parseImportID(req.ID)
+	if !ok {
+		resp.Diagnostics.AddError("Invalid import ID",
+			"Expected an import ID of the form namespace/name (for example kube-system/node-exporter), got "+strconv.Quote(req.ID)+".")
+		return
+	}
+	md, diags := types.ObjectValue(metadataAttrTypes, map[string]attr.Value{
+		"name":        types.StringValue(name),
+		"namespace":   types.StringValue(namespace),
+		"labels":      types.MapNull(types.StringType),
+		"annotations": types.MapNull(types.StringType),
+	})
+	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("metadata"), md)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), types.StringValue(namespace+"/"+name))...)
+}
+
+// parseImportID splits "namespace/name"; both parts are required so that an import never guesses.
+func parseImportID(id string) (namespace, name string, ok bool) {
+	parts := strings.Split(id, "/")
+	if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
+		return "", "", false
+	}
+	return parts[0], parts[1], true
+}

@@ -1,0 +1,388 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+)
+
+const daemonSetAddress = "kubedaemon_daemonset.test"
+
+func TestAccDaemonSet_seedImportUpdate(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	nodes := readyUntaintedNodes(t, cs)
+	seed := daemonSetConfig{namespace: ns, name: "monitoring-daemon", app: "monitoring-agent"}
+	updated := seed
+	updated.image = "registry.k8s.io/pause:3.9"
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			return testAccCheckDaemonSetDestroyed(cs, ns, "monitoring-daemon", "app=monitoring-agent")()
+		},
+		Steps: []resource.TestStep{{
+			Config: seed.String(),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(daemonSetAddress, tfjsonpath.New("id"), knownvalue.StringExact(ns+"/monitoring-daemon")),
+				statecheck.ExpectKnownValue(daemonSetAddress, tfjsonpath.New("coverage").AtMapKey("complete"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue(daemonSetAddress, tfjsonpath.New("coverage").AtMapKey("covered"), knownvalue.Int64Exact(int64(nodes))),
+				statecheck.ExpectKnownValue(daemonSetAddress, tfjsonpath.New("field_manager"), knownvalue.StringExact("kubedaemon")),
+				statecheck.ExpectKnownValue(daemonSetAddress, tfjsonpath.New("uid"), knownvalue.NotNull()),
+			},
+			Check: checkEveryNodeRunsCurrentRevision(cs, ns, "monitoring-daemon"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+		}, {
+			ResourceName:                         daemonSetAddress,
+			ImportState:                          true,
+			ImportStateId:                        ns + "/monitoring-daemon",
+			ImportStateVerify:                    true,
+			ImportStateVerifyIdentifierAttribute: "id",
+			ImportStateVerifyIgnore:              []string{"coverage", "status", "resource_version"},
+		}, {
+			ResourceName:  daemonSetAddress,
+			ImportState:   true,
+			ImportStateId: "monitoring-daemon",
+			ExpectError:   regexp.MustCompile(`Expected an import ID of the form namespace/name`),
+		}, {
+			Config: updated.String(),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(daemonSetAddress, plancheck.ResourceActionUpdate)},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			// The apply returns only once every node runs a ready pod of the new image.
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkEveryNodeRunsCurrentRevision(cs, ns, "monitoring-daemon"),
+				checkPodImages(cs, ns, "app=monitoring-agent", "registry.k8s.io/pause:3.9"),
+			),
+		}, {
+			// Changing the namespace-scoped name replaces the DaemonSet.
+			Config: daemonSetConfig{namespace: ns, name: "monitoring-daemon-2", app: "monitoring-agent"}.String(),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(daemonSetAddress, plancheck.ResourceActionDestroyBeforeCreate)},
+			},
+		}},
+	})
+}
+
+func TestAccDaemonSet_nodesJoiningDuringTheWait(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	nodes := readyUntaintedNodes(t, cs)
+	const joining = 4
+	// minReadySeconds keeps the wait open for a few seconds, so the nodes that join as soon as the
+	// DaemonSet exists certainly join during the wait.
+	config := daemonSetConfig{namespace: ns, name: "agent", app: "agent"}
+	withMinReady := regexp.MustCompile(`(?m)^    template = \{`).ReplaceAllString(config.String(), "    min_ready_seconds = 5\n    template = {")
+
+	var (
+		once     sync.Once
+		joined   []string
+		joinErrs []error
+	)
+	t.Cleanup(func() {
+		for _, name := range joined {
+			_ = cs.CoreV1().Nodes().Delete(context.Background(), name, metav1.DeleteOptions{})
+		}
+	})
+	addNodesWhenDaemonSetAppears := func() {
+		// The nodes are created from another goroutine while terraform applies; errors are
+		// reported when the step's checks run, since t.Fatal must stay on the test's goroutine.
+		go func() {
+			deadline := time.Now().Add(60 * time.Second)
+			for time.Now().Before(deadline) {
+				if _, err := cs.AppsV1().DaemonSets(ns).Get(context.Background(), "agent", metav1.GetOptions{}); err == nil {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			once.Do(func() {
+				for range joining {
+					name, err := createTestNode(cs, "kd-joining", testNode{})
+					joinErrs = append(joinErrs, err)
+					joined = append(joined, name)
+				}
+			})
+		}()
+	}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			PreConfig: addNodesWhenDaemonSetAppears,
+			Config:    withMinReady,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(daemonSetAddress, tfjsonpath.New("coverage").AtMapKey("counted"), knownvalue.Int64Exact(int64(nodes+joining))),
+				statecheck.ExpectKnownValue(daemonSetAddress, tfjsonpath.New("coverage").AtMapKey("covered"), knownvalue.Int64Exact(int64(nodes+joining))),
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				func(*terraform.State) error {
+					if len(joined) != joining {
+						return fmt.Errorf("only %d of %d nodes joined during the apply: %v", len(joined), joining, joinErrs)
+					}
+					return errors.Join(joinErrs...)
+				},
+				checkEveryNodeRunsCurrentRevision(cs, ns, "agent"),
+			),
+		}},
+	})
+}
+
+func TestAccDaemonSet_updateToImageThatNeverPulls(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	good := daemonSetConfig{namespace: ns, name: "agent", app: "agent"}
+	bad := good
+	bad.image = "registry.invalid/agent:2"
+	bad.resourceExtra = `timeouts = { update = "20s" }`
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: good.String(),
+		}, {
+			// Old ready pods never make the update succeed: the error names a node and the reason.
+			Config:      bad.String(),
+			ExpectError: regexp.MustCompile(`(?s)did not cover every node.*node-\S+.*image_pull.*registry\.invalid/agent:2`),
+		}, {
+			// The DaemonSet stayed in state with the new spec: a plan with the bad config is empty.
+			Config:             bad.String(),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: false,
+		}},
+	})
+}
+
+func TestAccDaemonSet_createTimeoutTaints(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	bad := daemonSetConfig{namespace: ns, name: "agent", app: "agent", image: "busybox:1.36",
+		containerExtra: `command = ["/bin/false"]`, resourceExtra: `timeouts = { create = "15s" }`}
+	good := daemonSetConfig{namespace: ns, name: "agent", app: "agent"}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      bad.String(),
+			ExpectError: regexp.MustCompile(`(?s)did not cover every node.*crash_loop`),
+		}, {
+			// The created DaemonSet is in state, tainted: the next apply replaces it.
+			Config: good.String(),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(daemonSetAddress, plancheck.ResourceActionDestroyBeforeCreate)},
+			},
+			Check: checkEveryNodeRunsCurrentRevision(cs, ns, "agent"),
+		}},
+	})
+}
+
+func TestAccDaemonSet_onDelete(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	first := daemonSetConfig{namespace: ns, name: "agent", app: "agent", podSpecExtra: ""}
+	onDelete := func(image string) string {
+		c := first
+		c.image = image
+		return regexp.MustCompile(`(?m)^    template = \{`).ReplaceAllString(c.String(), "    update_strategy = { type = \"OnDelete\" }\n    template = {")
+	}
+	var podsBefore []types.UID
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: onDelete(testImage),
+			Check: func(*terraform.State) error {
+				podsBefore = podUIDs(t, cs, ns, "app=agent")
+				return nil
+			},
+		}, {
+			// Under OnDelete the old pods keep covering their nodes: the apply completes at once
+			// and leaves them running.
+			Config: onDelete("registry.k8s.io/pause:3.9"),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr(daemonSetAddress, "coverage.complete", "true"),
+				func(*terraform.State) error {
+					after := podUIDs(t, cs, ns, "app=agent")
+					if fmt.Sprint(after) != fmt.Sprint(podsBefore) {
+						return fmt.Errorf("pods changed under OnDelete: before %v, after %v", podsBefore, after)
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}
+
+func TestAccDaemonSet_driftFromAnotherManager(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	config := daemonSetConfig{namespace: ns, name: "agent", app: "agent"}
+	forced := config
+	forced.resourceExtra = `force_conflicts = true`
+	editImage := func() {
+		ds, err := cs.AppsV1().DaemonSets(ns).Get(context.Background(), "agent", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds.Spec.Template.Spec.Containers[0].Image = "registry.k8s.io/pause:3.8"
+		if _, err := cs.AppsV1().DaemonSets(ns).Update(context.Background(), ds, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: config.String(),
+		}, {
+			// The edit shows as drift in the plan.
+			PreConfig:          editImage,
+			Config:             config.String(),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		}, {
+			// Applying without force_conflicts names the manager that took the field.
+			Config:      config.String(),
+			ExpectError: regexp.MustCompile(`(?s)conflicts with fields owned\s+by another manager.*kubectl-edit.*force_conflicts`),
+		}, {
+			// With force_conflicts the configured image is put back.
+			Config: forced.String(),
+			Check:  checkPodImages(cs, ns, "app=agent", testImage),
+		}},
+	})
+}
+
+func TestAccDaemonSet_invalidConfig(t *testing.T) {
+	testAccPreCheck(t)
+	cases := []struct {
+		name   string
+		config daemonSetConfig
+		want   string
+	}{
+		{"bad name", daemonSetConfig{namespace: "default", name: "Bad_Name", app: "a"}, `Invalid Kubernetes object name`},
+		{"bad namespace", daemonSetConfig{namespace: "Not.A.Namespace", name: "a", app: "a"}, `Invalid namespace`},
+		{"selector mismatch", daemonSetConfig{namespace: "default", name: "a", app: "a", selectorApp: "b"}, `Selector does not match the pod template`},
+		{"duplicate container", daemonSetConfig{namespace: "default", name: "a", app: "a",
+			podSpecExtra: `init_containers = [{ name = "agent", image = "x" }]`}, `Duplicate container name`},
+		{"bad template label", daemonSetConfig{namespace: "default", name: "a", app: "not a label value"}, `Invalid label`},
+		{"missing image", daemonSetConfig{namespace: "default", name: "a", app: "a", image: " "}, `Missing image`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{{Config: tc.config.String(), PlanOnly: true, ExpectError: regexp.MustCompile(tc.want)}},
+			})
+		})
+	}
+}
+
+// checkEveryNodeRunsCurrentRevision asserts, independently of the provider, that at this moment
+// every Ready node without NoSchedule/NoExecute taints runs a Ready pod of the DaemonSet's newest
+// revision.
+func checkEveryNodeRunsCurrentRevision(cs kubernetes.Interface, namespace, name string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		ctx := context.Background()
+		ds, err := cs.AppsV1().DaemonSets(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		revisions, err := cs.AppsV1().ControllerRevisions(namespace).List(ctx, metav1.ListOptions{LabelSelector: metav1.FormatLabelSelector(ds.Spec.Selector)})
+		if err != nil {
+			return err
+		}
+		var newest *appsv1.ControllerRevision
+		for i := range revisions.Items {
+			if newest == nil || revisions.Items[i].Revision > newest.Revision {
+				newest = &revisions.Items[i]
+			}
+		}
+		if newest == nil {
+			return fmt.Errorf("no ControllerRevision for %s/%s", namespace, name)
+		}
+		hash := newest.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]
+		pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: metav1.FormatLabelSelector(ds.Spec.Selector)})
+		if err != nil {
+			return err
+		}
+		covered := map[string]bool{}
+		for _, p := range pods.Items {
+			if p.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash && p.DeletionTimestamp == nil && podIsReady(&p) {
+				covered[p.Spec.NodeName] = true
+			}
+		}
+		nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return err
+		}
+		for _, node := range nodes.Items {
+			if nodeIsReadyAndUntainted(&node) && !covered[node.Name] {
+				return fmt.Errorf("node %s has no ready pod of revision %s", node.Name, hash)
+			}
+		}
+		return nil
+	}
+}
+
+func podIsReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func checkPodImages(cs kubernetes.Interface, namespace, selector, image string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		pods, err := cs.CoreV1().Pods(namespace).List(context.Background(), metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			return err
+		}
+		for _, p := range pods.Items {
+			if p.DeletionTimestamp == nil && p.Spec.Containers[0].Image != image {
+				return fmt.Errorf("pod %s runs %s, want %s", p.Name, p.Spec.Containers[0].Image, image)
+			}
+		}
+		return nil
+	}
+}
+
+func podUIDs(t *testing.T, cs kubernetes.Interface, namespace, selector string) []types.UID {
+	t.Helper()
+	pods, err := cs.CoreV1().Pods(namespace).List(context.Background(), metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uids := make([]types.UID, 0, len(pods.Items))
+	for _, p := range pods.Items {
+		uids = append(uids, p.UID)
+	}
+	slices.Sort(uids)
+	return uids
+}

@@ -1,0 +1,132 @@
+// Package rollout reads a DaemonSet and what it runs on from the API server, once (Snapshot) or by
+// watching until every counted node is covered (Wait), and waits for a DaemonSet's deletion
+// (WaitDeleted). The verdicts themselves come from package coverage.
+package rollout
+
+import (
+	"context"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
+)
+
+// pageSize bounds every list response, so that a cluster of thousands of nodes is read in pieces.
+const pageSize = 500
+
+// Snapshot reads the DaemonSet, its ControllerRevisions, the pods its selector matches and all nodes,
+// each with a consistent read (no resource version), paged. The DaemonSet is read first and its revisions after
+// it: the controller creates a revision before it records the generation as observed, so the list
+// holds the revision of every generation the DaemonSet read says is observed.
+//
+// A missing DaemonSet gives a *NotFoundError, a Forbidden answer a *PermissionError.
+func Snapshot(ctx context.Context, cs kubernetes.Interface, namespace, name string) (coverage.State, error) {
+	ds, err := getDaemonSet(ctx, cs, namespace, name)
+	if err != nil {
+		return coverage.State{}, err
+	}
+	selector, err := daemonSetSelector(ds)
+	if err != nil {
+		return coverage.State{}, err
+	}
+	revisions, err := listRevisions(ctx, cs, ds, selector)
+	if err != nil {
+		return coverage.State{}, err
+	}
+	pods, err := listAll(ctx, access{"list", "", "pods", namespace},
+		metav1.ListOptions{LabelSelector: selector.String()}, cs.CoreV1().Pods(namespace).List,
+		func(l *corev1.PodList) []corev1.Pod { return l.Items })
+	if err != nil {
+		return coverage.State{}, err
+	}
+	nodes, err := listAll(ctx, access{"list", "", "nodes", ""},
+		metav1.ListOptions{}, cs.CoreV1().Nodes().List,
+		func(l *corev1.NodeList) []corev1.Node { return l.Items })
+	if err != nil {
+		return coverage.State{}, err
+	}
+	return coverage.State{DaemonSet: ds, Revisions: revisions, Pods: pods, Nodes: nodes}, nil
+}
+
+// getDaemonSet reads the DaemonSet with a consistent read.
+func getDaemonSet(ctx context.Context, cs kubernetes.Interface, namespace, name string) (*appsv1.DaemonSet, error) {
+	ds, err := cs.AppsV1().DaemonSets(namespace).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, &NotFoundError{Namespace: namespace, Name: name}
+	}
+	if apierrors.IsForbidden(err) {
+		return nil, access{"get", "apps", "daemonsets", namespace}.explain(err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get daemonset %s/%s: %w", namespace, name, err)
+	}
+	slim(ds)
+	return ds, nil
+}
+
+func daemonSetSelector(ds *appsv1.DaemonSet) (labels.Selector, error) {
+	selector, err := metav1.LabelSelectorAsSelector(ds.Spec.Selector)
+	if err != nil {
+		return nil, fmt.Errorf("daemonset %s/%s has an invalid selector: %w", ds.Namespace, ds.Name, err)
+	}
+	return selector, nil
+}
+
+// listRevisions lists the ControllerRevisions ds controls: those its selector matches and whose
+// controller reference carries its UID (a revision of a deleted namesake may linger).
+func listRevisions(ctx context.Context, cs kubernetes.Interface, ds *appsv1.DaemonSet, selector labels.Selector) ([]*appsv1.ControllerRevision, error) {
+	all, err := listAll(ctx, access{"list", "apps", "controllerrevisions", ds.Namespace},
+		metav1.ListOptions{LabelSelector: selector.String()}, cs.AppsV1().ControllerRevisions(ds.Namespace).List,
+		func(l *appsv1.ControllerRevisionList) []appsv1.ControllerRevision { return l.Items })
+	if err != nil {
+		return nil, err
+	}
+	owned := all[:0]
+	for _, rev := range all {
+		if metav1.IsControlledBy(rev, ds) {
+			owned = append(owned, rev)
+		}
+	}
+	return owned, nil
+}
+
+// listAll reads every page of a list, pageSize objects at a time. Resource version "" makes the first
+// page a consistent read, and the continue token serves the later pages from that same snapshot.
+func listAll[T any, L interface{ GetContinue() string }](ctx context.Context, a access, opts metav1.ListOptions,
+	list func(context.Context, metav1.ListOptions) (L, error), items func(L) []T,
+) ([]*T, error) {
+	opts.Limit = pageSize
+	var out []*T
+	for {
+		page, err := list(ctx, opts)
+		if err != nil {
+			return nil, a.wrap(err)
+		}
+		objects := items(page)
+		for i := range objects {
+			out = append(out, &objects[i])
+			slim(&objects[i])
+		}
+		if opts.Continue = page.GetContinue(); opts.Continue == "" {
+			return out, nil
+		}
+	}
+}
+
+// slim drops the fields the coverage report never reads and that dominate an object's size, so that
+// a wait over thousands of nodes keeps a modest cache.
+func slim(obj any) any {
+	if m, ok := obj.(metav1.Object); ok {
+		m.SetManagedFields(nil)
+	}
+	if node, ok := obj.(*corev1.Node); ok {
+		node.Status.Images = nil
+	}
+	return obj
+}

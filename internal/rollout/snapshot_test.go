@@ -1,0 +1,89 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+)
+
+func TestSnapshot(t *testing.T) {
+	ds := daemonSet("uid-1")
+	now := time.Now()
+	cs := fake.NewClientset(ds,
+		revision("agent-h1", "h1", 1, "uid-1"),
+		revision("agent-h2", "h2", 2, "uid-1"),
+		revision("agent-h9", "h9", 9, "uid-of-a-deleted-namesake"),
+		readyNode("node-a"), readyNode("node-b"),
+	)
+	// The fake ignores Limit and Continue, so the pods are served in two pages here.
+	var podLists []metav1.ListOptions
+	cs.PrependReactor("list", "pods", func(action k8stesting.Action) (bool, runtime.Object, error) {
+		opts := action.(k8stesting.ListActionImpl).ListOptions
+		podLists = append(podLists, opts)
+		if opts.Continue == "" {
+			return true, &corev1.PodList{
+				ListMeta: metav1.ListMeta{Continue: "page-2"},
+				Items:    []corev1.Pod{*readyPod("agent-a", "node-a", "h2", "uid-1", now)},
+			}, nil
+		}
+		return true, &corev1.PodList{Items: []corev1.Pod{*readyPod("agent-b", "node-b", "h2", "uid-1", now)}}, nil
+	})
+
+	state, err := Snapshot(context.Background(), cs, testNamespace, "agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if state.DaemonSet.UID != "uid-1" || state.DaemonSet.ManagedFields != nil {
+		t.Errorf("DaemonSet: uid %q, managedFields %v; want uid-1 without managedFields", state.DaemonSet.UID, state.DaemonSet.ManagedFields)
+	}
+	var revisions []string
+	for _, r := range state.Revisions {
+		revisions = append(revisions, r.Name)
+	}
+	if got := strings.Join(revisions, ","); got != "agent-h1,agent-h2" {
+		t.Errorf("revisions = %s, want the two the DaemonSet controls", got)
+	}
+	if len(state.Pods) != 2 || state.Pods[0].Name != "agent-a" || state.Pods[1].Name != "agent-b" {
+		t.Errorf("pods = %v, want agent-a and agent-b from both pages", state.Pods)
+	}
+	if len(podLists) != 2 || podLists[0].Limit != pageSize || podLists[1].Continue != "page-2" || podLists[0].LabelSelector != "app=agent" {
+		t.Errorf("pod list requests = %+v, want two pages of %d with selector app=agent", podLists, pageSize)
+	}
+	if len(state.Nodes) != 2 || state.Nodes[0].Status.Images != nil {
+		t.Errorf("nodes = %d (images kept: %v), want 2 without their image lists", len(state.Nodes), state.Nodes[0].Status.Images != nil)
+	}
+}
+
+func TestSnapshot_notFound(t *testing.T) {
+	_, err := Snapshot(context.Background(), fake.NewClientset(), testNamespace, "agent")
+	var missing *NotFoundError
+	if !errors.As(err, &missing) || missing.Deleted {
+		t.Fatalf("got %v, want a *NotFoundError", err)
+	}
+	if !strings.Contains(err.Error(), "agents/agent") {
+		t.Errorf("message %q does not name the DaemonSet", err)
+	}
+}
+
+func TestSnapshot_forbidden(t *testing.T) {
+	cs := fake.NewClientset(daemonSet("uid-1"))
+	cs.PrependReactor("list", "nodes", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "nodes"}, "", errors.New("RBAC: access denied"))
+	})
+	_, err := Snapshot(context.Background(), cs, testNamespace, "agent")
+	var denied *PermissionError
+	if !errors.As(err, &denied) || denied.Resource != "nodes" || denied.Verb != "list" || denied.Namespace != "" {
+		t.Fatalf("got %v, want a *PermissionError for list nodes", err)
+	}
+}

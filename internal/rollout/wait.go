@@ -1,0 +1,270 @@
+package rollout
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
+)
+
+// Options tune Wait.
+type Options struct {
+	// CountNotReadyNodes makes eligible nodes that are not Ready count, so the wait waits for them too.
+	CountNotReadyNodes bool
+	// Progress, if set, receives the latest report every ProgressInterval, for logging. It runs on the
+	// wait's goroutine and must return quickly.
+	Progress func(coverage.Report)
+	// ProgressInterval defaults to 5 seconds.
+	ProgressInterval time.Duration
+	// NotReadyWarning, if set, is called with the eligible nodes that are not Ready and therefore not
+	// waited for, each node once per wait, when it is first seen so. The returned report's NotReady
+	// lists those still not Ready at the end.
+	NotReadyWarning func(nodes []string)
+}
+
+// Wait watches the DaemonSet, its pods and all nodes and returns the coverage report as soon as it is
+// complete: the controller has observed the DaemonSet's generation and every counted node runs a
+// ready pod of the current revision. Each change recomputes the report (a burst of changes, once).
+//
+// The watches are client-go reflectors (paged lists, relist on 410 Gone, reconnection after API
+// server restarts). ControllerRevisions are not watched but listed with a consistent read whenever the
+// DaemonSet's generation, observed generation or collision count changes: the controller creates a
+// revision before it records the generation as observed, while a revision watch could lag the
+// DaemonSet watch and make old pods look current. So the requests a wait makes depend on neither the
+// number of nodes nor the wait's length.
+//
+// When ctx ends first, Wait returns the last report and an *IncompleteError; when the DaemonSet is
+// missing or deleted meanwhile, a *NotFoundError; when access is denied, a *PermissionError.
+func Wait(ctx context.Context, cs kubernetes.Interface, namespace, name string, opts Options) (coverage.Report, error) {
+	ds, err := getDaemonSet(ctx, cs, namespace, name)
+	if err != nil && ctx.Err() != nil {
+		return coverage.Report{}, &IncompleteError{Namespace: namespace, Name: name, Cause: context.Cause(ctx), unread: true}
+	}
+	if err != nil {
+		return coverage.Report{}, err
+	}
+	selector, err := daemonSetSelector(ds)
+	if err != nil {
+		return coverage.Report{}, err
+	}
+
+	ws := newWatches(cs)
+	watchCtx, stop := context.WithCancel(ctx)
+	defer ws.wg.Wait()
+	defer stop()
+	w := &waiter{
+		cs:         cs,
+		namespace:  namespace,
+		name:       name,
+		opts:       opts,
+		uid:        ds.UID,
+		generation: ds.Generation,
+		selector:   selector,
+		daemonSets: ws.watchDaemonSet(watchCtx, namespace, name),
+		pods:       ws.watchPods(watchCtx, namespace, selector),
+		nodes:      ws.watchNodes(watchCtx),
+		warned:     map[string]bool{},
+	}
+	return w.run(ctx, ws)
+}
+
+// revisionKey holds the DaemonSet fields whose change can bring a new current revision.
+type revisionKey struct {
+	generation, observedGeneration int64
+	collisionCount                 int32
+}
+
+// waiter is the state of one Wait, owned by its goroutine.
+type waiter struct {
+	cs              kubernetes.Interface
+	namespace, name string
+	opts            Options
+
+	// uid and generation are the DaemonSet's when the wait began: another uid is another object,
+	// and an older generation in the watch cache is a stale view.
+	uid        types.UID
+	generation int64
+	selector   labels.Selector
+	// seen is set once the DaemonSet watch has shown the object: until then its absence (or a
+	// namesake) is a watch cache that lags the read that began the wait, not a deletion.
+	seen bool
+
+	daemonSets, pods, nodes *watchedStore
+
+	// revisions were listed for the DaemonSet state revisionsOf; revisionsRead is false until the
+	// list for the current state succeeded.
+	revisions     []*appsv1.ControllerRevision
+	revisionsOf   revisionKey
+	revisionsRead bool
+	// After a failed revision list, the next attempt waits until retryAt.
+	retryAt     time.Time
+	retryDelay  time.Duration
+	revisionErr error
+
+	report   coverage.Report
+	reported bool
+	warned   map[string]bool
+	// wakeAt asks for a recompute at a time no event marks (zero: none).
+	wakeAt time.Time
+}
+
+func (w *waiter) run(ctx context.Context, ws *watches) (coverage.Report, error) {
+	var progress <-chan time.Time
+	if w.opts.Progress != nil {
+		ticker := time.NewTicker(cmp.Or(w.opts.ProgressInterval, 5*time.Second))
+		defer ticker.Stop()
+		progress = ticker.C
+	}
+	wake := time.NewTimer(time.Hour)
+	wake.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return w.report, w.incomplete(ws.explain(context.Cause(ctx)))
+		case err := <-ws.fatal:
+			return w.report, err
+		case <-progress:
+			if w.reported {
+				w.opts.Progress(w.report)
+			}
+			continue
+		case <-ws.changed:
+		case <-wake.C:
+		}
+		complete, err := w.recompute(ctx)
+		if err != nil || complete {
+			return w.report, err
+		}
+		if w.wakeAt.IsZero() {
+			wake.Stop()
+		} else {
+			wake.Reset(time.Until(w.wakeAt))
+		}
+	}
+}
+
+// recompute judges the cached state and says whether the rollout is complete; it waits (returns
+// false) while a cache has not been listed yet or lags behind the DaemonSet read at the start.
+func (w *waiter) recompute(ctx context.Context) (bool, error) {
+	w.wakeAt = time.Time{}
+	if !w.daemonSets.synced.Load() || !w.pods.synced.Load() || !w.nodes.synced.Load() {
+		return false, nil
+	}
+	obj, exists, _ := w.daemonSets.GetByKey(w.namespace + "/" + w.name)
+	ds, _ := obj.(*appsv1.DaemonSet)
+	if !exists || ds.UID != w.uid {
+		if w.seen {
+			return false, &NotFoundError{Namespace: w.namespace, Name: w.name, Deleted: true}
+		}
+		return false, nil
+	}
+	w.seen = true
+	if ds.Generation < w.generation {
+		return false, nil
+	}
+	now := time.Now()
+	if err := w.readRevisions(ctx, ds, now); err != nil || !w.revisionsRead {
+		return false, err
+	}
+	pods := items[*corev1.Pod](w.pods)
+	w.report = coverage.Compute(
+		coverage.State{DaemonSet: ds, Revisions: w.revisions, Pods: pods, Nodes: items[*corev1.Node](w.nodes)},
+		coverage.Options{Now: now, CountNotReadyNodes: w.opts.CountNotReadyNodes})
+	w.reported = true
+	w.warnNotReady()
+	if w.report.Complete {
+		return true, nil
+	}
+	w.wakeAt = nextAvailable(pods, ds.Spec.MinReadySeconds, now)
+	return false, nil
+}
+
+// readRevisions lists the DaemonSet's ControllerRevisions again when the DaemonSet changed in a way
+// that can bring a new revision. A failed list is retried with backoff; until it succeeds no report
+// is computed, since the revisions held are those of an older state.
+func (w *waiter) readRevisions(ctx context.Context, ds *appsv1.DaemonSet, now time.Time) error {
+	key := revisionKey{ds.Generation, ds.Status.ObservedGeneration, ptr.Deref(ds.Status.CollisionCount, 0)}
+	if w.revisionsRead && key == w.revisionsOf {
+		return nil
+	}
+	w.revisionsRead = false
+	if now.Before(w.retryAt) {
+		w.wakeAt = w.retryAt
+		return nil
+	}
+	revisions, err := listRevisions(ctx, w.cs, ds, w.selector)
+	if err != nil {
+		if denied := (*PermissionError)(nil); errors.As(err, &denied) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil // the wait is ending; its loop reports why
+		}
+		w.revisionErr = err
+		w.retryDelay = min(max(2*w.retryDelay, 250*time.Millisecond), 5*time.Second)
+		w.retryAt = now.Add(w.retryDelay)
+		w.wakeAt = w.retryAt
+		return nil
+	}
+	w.revisions, w.revisionsOf, w.revisionsRead = revisions, key, true
+	w.retryAt, w.retryDelay, w.revisionErr = time.Time{}, 0, nil
+	return nil
+}
+
+// warnNotReady reports the not-Ready eligible nodes not reported before.
+func (w *waiter) warnNotReady() {
+	if w.opts.NotReadyWarning == nil {
+		return
+	}
+	var fresh []string
+	for _, node := range w.report.NotReady {
+		if !w.warned[node] {
+			w.warned[node] = true
+			fresh = append(fresh, node)
+		}
+	}
+	if len(fresh) > 0 {
+		w.opts.NotReadyWarning(fresh)
+	}
+}
+
+func (w *waiter) incomplete(cause error) error {
+	if w.revisionErr != nil {
+		cause = fmt.Errorf("%w (the last attempt to list its ControllerRevisions failed: %v)", cause, w.revisionErr)
+	}
+	return &IncompleteError{Namespace: w.namespace, Name: w.name, Report: w.report, Cause: cause, unread: !w.reported}
+}
+
+// nextAvailable returns the first moment after now at which a Ready pod will have been Ready for
+// minReadySeconds, or the zero time: no event marks that moment, so the wait sets a timer for it.
+func nextAvailable(pods []*corev1.Pod, minReadySeconds int32, now time.Time) time.Time {
+	var next time.Time
+	if minReadySeconds <= 0 {
+		return next
+	}
+	for _, pod := range pods {
+		if pod.DeletionTimestamp != nil {
+			continue
+		}
+		for _, c := range pod.Status.Conditions {
+			if c.Type != corev1.PodReady || c.Status != corev1.ConditionTrue || c.LastTransitionTime.IsZero() {
+				continue
+			}
+			at := c.LastTransitionTime.Add(time.Duration(minReadySeconds) * time.Second)
+			if at.After(now) && (next.IsZero() || at.Before(next)) {
+				next = at
+			}
+		}
+	}
+	return next
+}

@@ -1,0 +1,197 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+)
+
+// watchedStore is a reflector's store: it keeps slimmed objects and signals every change on a
+// channel of capacity one, so that a burst of events costs one recompute.
+type watchedStore struct {
+	cache.Store
+	synced  atomic.Bool
+	changed chan<- struct{}
+}
+
+func (s *watchedStore) Add(obj any) error {
+	err := s.Store.Add(slim(obj))
+	s.signal()
+	return err
+}
+
+func (s *watchedStore) Update(obj any) error {
+	err := s.Store.Update(slim(obj))
+	s.signal()
+	return err
+}
+
+func (s *watchedStore) Delete(obj any) error {
+	err := s.Store.Delete(obj)
+	s.signal()
+	return err
+}
+
+// Replace is called with the full list after every (re)list, the first one included.
+func (s *watchedStore) Replace(list []any, resourceVersion string) error {
+	for _, obj := range list {
+		slim(obj)
+	}
+	err := s.Store.Replace(list, resourceVersion)
+	s.synced.Store(true)
+	s.signal()
+	return err
+}
+
+func (s *watchedStore) Resync() error { return nil }
+
+func (s *watchedStore) signal() {
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+}
+
+// items returns the store's objects as T.
+func items[T any](s *watchedStore) []T {
+	list := s.List()
+	out := make([]T, 0, len(list))
+	for _, obj := range list {
+		out = append(out, obj.(T))
+	}
+	return out
+}
+
+// watches runs the reflectors of one wait and collects what they report.
+type watches struct {
+	cs      kubernetes.Interface
+	changed chan struct{}
+	// fatal receives the first Forbidden answer: retrying cannot help, so the wait ends.
+	fatal chan error
+	wg    sync.WaitGroup
+
+	mu sync.Mutex
+	// failed is the error of the latest failed list or watch request, nil once one succeeds: the
+	// reflectors retry on their own, but a wait that times out meanwhile should say why.
+	failed error
+}
+
+func newWatches(cs kubernetes.Interface) *watches {
+	return &watches{cs: cs, changed: make(chan struct{}, 1), fatal: make(chan error, 1)}
+}
+
+// reconnect paces a reflector's retries after an error, such as an API server restart, more
+// tightly than client-go's 30 s cap: someone is waiting for the answer.
+var reconnect = wait.Backoff{Duration: 500 * time.Millisecond, Factor: 2, Jitter: 0.2, Cap: 5 * time.Second, Steps: math.MaxInt32}
+
+// watch starts a reflector that lists (paged) and then watches the objects a names (its verb is set
+// per request), relisting when the watch expires (410 Gone) and reconnecting after errors, until ctx
+// ends.
+func (w *watches) watch(ctx context.Context, example runtime.Object, a access,
+	list func(context.Context, metav1.ListOptions) (runtime.Object, error),
+	watchFn func(context.Context, metav1.ListOptions) (watch.Interface, error),
+) *watchedStore {
+	store := &watchedStore{Store: cache.NewStore(cache.MetaNamespaceKeyFunc), changed: w.changed}
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			obj, err := list(ctx, o)
+			return obj, w.check(ctx, a.as("list"), err)
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			wi, err := watchFn(ctx, o)
+			return wi, w.check(ctx, a.as("watch"), err)
+		},
+	}
+	backoff := reconnect
+	r := cache.NewReflectorWithOptions(cache.ToListWatcherWithWatchListSemantics(lw, w.cs), example, store,
+		cache.ReflectorOptions{Name: "kubedaemon-rollout-" + a.resource, Backoff: &backoff})
+	r.WatchListPageSize = pageSize
+	w.wg.Go(func() { r.RunWithContext(ctx) })
+	return store
+}
+
+// check records the outcome of a request, ends the wait on a Forbidden answer and returns the error
+// to the reflector.
+func (w *watches) check(ctx context.Context, a access, err error) error {
+	if ctx.Err() != nil {
+		return err // the wait is over; this error is its consequence, not news
+	}
+	w.mu.Lock()
+	w.failed = nil
+	if err != nil {
+		w.failed = a.wrap(err)
+	}
+	w.mu.Unlock()
+	if !apierrors.IsForbidden(err) {
+		return err
+	}
+	explained := a.explain(err)
+	select {
+	case w.fatal <- explained:
+	default:
+	}
+	return explained
+}
+
+// explain adds the latest request failure, if any, to the cause of an unfinished wait.
+func (w *watches) explain(cause error) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.failed == nil {
+		return cause
+	}
+	return fmt.Errorf("%w; the last request to the API server failed: %v", cause, w.failed)
+}
+
+// watchDaemonSet watches the one DaemonSet named name, through a field selector on its name.
+func (w *watches) watchDaemonSet(ctx context.Context, namespace, name string) *watchedStore {
+	byName := fields.OneTermEqualSelector(metav1.ObjectNameField, name).String()
+	client := w.cs.AppsV1().DaemonSets(namespace)
+	return w.watch(ctx, &appsv1.DaemonSet{}, access{group: "apps", resource: "daemonsets", namespace: namespace},
+		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			o.FieldSelector = byName
+			return client.List(ctx, o)
+		},
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.FieldSelector = byName
+			return client.Watch(ctx, o)
+		})
+}
+
+// watchPods watches the pods in namespace that selector matches.
+func (w *watches) watchPods(ctx context.Context, namespace string, selector labels.Selector) *watchedStore {
+	bySelector := selector.String()
+	client := w.cs.CoreV1().Pods(namespace)
+	return w.watch(ctx, &corev1.Pod{}, access{resource: "pods", namespace: namespace},
+		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			o.LabelSelector = bySelector
+			return client.List(ctx, o)
+		},
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.LabelSelector = bySelector
+			return client.Watch(ctx, o)
+		})
+}
+
+// watchNodes watches all nodes.
+func (w *watches) watchNodes(ctx context.Context) *watchedStore {
+	client := w.cs.CoreV1().Nodes()
+	return w.watch(ctx, &corev1.Node{}, access{resource: "nodes"},
+		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return client.List(ctx, o) },
+		client.Watch)
+}
