@@ -171,6 +171,9 @@ func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 	specValue, d := specObject.FromApplyConfiguration(ctx, specPath, spec)
 	diags.Append(d...)
 	if !d.HasError() {
+		if kept, ok := kubeschema.KeepEmptyCollections(ctx, m.Spec, specValue).(types.Object); ok {
+			specValue = kept
+		}
 		m.Spec = specValue
 	}
 
