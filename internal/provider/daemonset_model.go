@@ -13,7 +13,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 
-	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeschema"
 )
 
@@ -24,20 +23,11 @@ var daemonSetSpecObject = sync.OnceValues(func() (*kubeschema.Object, error) {
 
 // daemonSetModel is the Terraform state of a kubedaemon_daemonset.
 type daemonSetModel struct {
-	ID                   types.String   `tfsdk:"id"`
-	Metadata             types.Object   `tfsdk:"metadata"`
-	Spec                 types.Object   `tfsdk:"spec"`
-	FieldManager         types.String   `tfsdk:"field_manager"`
-	ForceConflicts       types.Bool     `tfsdk:"force_conflicts"`
-	WaitForRollout       types.Bool     `tfsdk:"wait_for_rollout"`
-	WaitForNotReadyNodes types.Bool     `tfsdk:"wait_for_not_ready_nodes"`
-	DeletePropagation    types.String   `tfsdk:"delete_propagation"`
-	UID                  types.String   `tfsdk:"uid"`
-	Generation           types.Int64    `tfsdk:"generation"`
-	ResourceVersion      types.String   `tfsdk:"resource_version"`
-	Status               types.Object   `tfsdk:"status"`
-	Coverage             types.Object   `tfsdk:"coverage"`
-	Timeouts             timeouts.Value `tfsdk:"timeouts"`
+	ID       types.String   `tfsdk:"id"`
+	Metadata types.Object   `tfsdk:"metadata"`
+	Spec     types.Object   `tfsdk:"spec"`
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+	rolloutState
 }
 
 // metadataModel is the part of ObjectMeta a user manages.
@@ -53,24 +43,6 @@ var metadataAttrTypes = map[string]attr.Type{
 	"namespace":   types.StringType,
 	"labels":      types.MapType{ElemType: types.StringType},
 	"annotations": types.MapType{ElemType: types.StringType},
-}
-
-var statusAttrTypes = map[string]attr.Type{
-	"desired":             types.Int64Type,
-	"current":             types.Int64Type,
-	"ready":               types.Int64Type,
-	"updated":             types.Int64Type,
-	"available":           types.Int64Type,
-	"misscheduled":        types.Int64Type,
-	"observed_generation": types.Int64Type,
-}
-
-var coverageAttrTypes = map[string]attr.Type{
-	"eligible": types.Int64Type,
-	"counted":  types.Int64Type,
-	"covered":  types.Int64Type,
-	"complete": types.BoolType,
-	"revision": types.StringType,
 }
 
 func (m *daemonSetModel) metadata(ctx context.Context) (metadataModel, diag.Diagnostics) {
@@ -171,68 +143,15 @@ func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 	specValue, d := specObject.FromApplyConfiguration(ctx, specPath, spec)
 	diags.Append(d...)
 	if !d.HasError() {
-		if kept, ok := kubeschema.KeepEmptyCollections(ctx, m.Spec, specValue).(types.Object); ok {
+		if kept, ok := kubeschema.ReconcileRead(ctx, m.Spec, specValue).(types.Object); ok {
 			specValue = kept
 		}
 		m.Spec = specValue
 	}
 
 	m.ID = types.StringValue(ds.Namespace + "/" + ds.Name)
-	m.UID = types.StringValue(string(ds.UID))
-	m.Generation = types.Int64Value(ds.Generation)
-	m.ResourceVersion = types.StringValue(ds.ResourceVersion)
-	m.Status, d = types.ObjectValue(statusAttrTypes, map[string]attr.Value{
-		"desired":             types.Int64Value(int64(ds.Status.DesiredNumberScheduled)),
-		"current":             types.Int64Value(int64(ds.Status.CurrentNumberScheduled)),
-		"ready":               types.Int64Value(int64(ds.Status.NumberReady)),
-		"updated":             types.Int64Value(int64(ds.Status.UpdatedNumberScheduled)),
-		"available":           types.Int64Value(int64(ds.Status.NumberAvailable)),
-		"misscheduled":        types.Int64Value(int64(ds.Status.NumberMisscheduled)),
-		"observed_generation": types.Int64Value(ds.Status.ObservedGeneration),
-	})
-	diags.Append(d...)
+	diags.Append(m.setObjectState(ds)...)
 	return diags
-}
-
-func (m *daemonSetModel) setCoverage(r coverage.Report) diag.Diagnostics {
-	var diags diag.Diagnostics
-	m.Coverage, diags = types.ObjectValue(coverageAttrTypes, map[string]attr.Value{
-		"eligible": types.Int64Value(int64(r.Eligible)),
-		"counted":  types.Int64Value(int64(r.Counted)),
-		"covered":  types.Int64Value(int64(r.Covered)),
-		"complete": types.BoolValue(r.Complete),
-		"revision": types.StringValue(r.Revision),
-	})
-	return diags
-}
-
-// fillDefaults sets the provider-side arguments an import or an older state may lack.
-func (m *daemonSetModel) fillDefaults() {
-	if m.FieldManager.IsNull() || m.FieldManager.IsUnknown() {
-		m.FieldManager = types.StringValue(defaultFieldManager)
-	}
-	if m.ForceConflicts.IsNull() || m.ForceConflicts.IsUnknown() {
-		m.ForceConflicts = types.BoolValue(false)
-	}
-	if m.WaitForRollout.IsNull() || m.WaitForRollout.IsUnknown() {
-		m.WaitForRollout = types.BoolValue(true)
-	}
-	if m.WaitForNotReadyNodes.IsNull() || m.WaitForNotReadyNodes.IsUnknown() {
-		m.WaitForNotReadyNodes = types.BoolValue(false)
-	}
-	if m.DeletePropagation.IsNull() || m.DeletePropagation.IsUnknown() {
-		m.DeletePropagation = types.StringValue(defaultDeletePropagation)
-	}
-	if m.Coverage.IsNull() || m.Coverage.IsUnknown() {
-		m.Coverage = types.ObjectNull(coverageAttrTypes)
-	}
-}
-
-func (m *daemonSetModel) fieldManager() string {
-	if m.FieldManager.IsNull() || m.FieldManager.IsUnknown() || m.FieldManager.ValueString() == "" {
-		return defaultFieldManager
-	}
-	return m.FieldManager.ValueString()
 }
 
 func stringMap(ctx context.Context, v types.Map) (map[string]string, diag.Diagnostics) {
@@ -254,13 +173,4 @@ func ownedMap(ctx context.Context, owned map[string]string, prior types.Map) (ty
 		owned = map[string]string{}
 	}
 	return types.MapValueFrom(ctx, types.StringType, owned)
-}
-
-func (m *daemonSetModel) rolloutSettings() rolloutSettings {
-	return rolloutSettings{
-		fieldManager:       m.fieldManager(),
-		forceConflicts:     m.ForceConflicts.ValueBool(),
-		wait:               m.WaitForRollout.IsNull() || m.WaitForRollout.ValueBool(),
-		countNotReadyNodes: m.WaitForNotReadyNodes.ValueBool(),
-	}
 }

@@ -7,11 +7,18 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 )
 
-// KeepEmptyCollections returns read with each null list or map replaced by the empty one that prior
-// holds at the same place. Kubernetes (and client-go's apply configurations) drop empty collections,
-// so `args = []` reads back as absent; keeping the configured empty value avoids a spurious diff
-// and Terraform's "inconsistent result after apply".
-func KeepEmptyCollections(ctx context.Context, prior, read attr.Value) attr.Value {
+// ReconcileRead aligns a value read back from the API server with the prior value (the plan that was
+// applied, or the state) where the two differ in form but not in what the field manager asked for:
+//   - a null list or map in read where prior holds an empty one becomes that empty one: Kubernetes
+//     (and client-go's apply configurations) drop empty collections, so `args = []` reads back absent;
+//   - an attribute set in read but null in prior, inside an object prior does set, stays null: such a
+//     value is a server default inside an atomic struct (fieldRef's apiVersion "v1", for example),
+//     which server-side apply reports as owned by whoever owns the struct. A change by another
+//     manager cannot look like this: it takes the whole struct, which then reads back absent.
+//
+// Without this, a second plan would show spurious diffs and Terraform would report an inconsistent
+// result after apply. Lists are aligned element by element only when their lengths agree.
+func ReconcileRead(ctx context.Context, prior, read attr.Value) attr.Value {
 	if prior == nil || read == nil || prior.IsUnknown() || prior.IsNull() || read.IsUnknown() {
 		return read
 	}
@@ -30,7 +37,11 @@ func KeepEmptyCollections(ctx context.Context, prior, read attr.Value) attr.Valu
 		attrs := r.Attributes()
 		priorAttrs := p.Attributes()
 		for name, value := range attrs {
-			attrs[name] = KeepEmptyCollections(ctx, priorAttrs[name], value)
+			if prior, ok := priorAttrs[name]; ok && prior.IsNull() {
+				attrs[name] = prior
+				continue
+			}
+			attrs[name] = ReconcileRead(ctx, priorAttrs[name], value)
 		}
 		if kept, diags := basetypes.NewObjectValue(r.AttributeTypes(ctx), attrs); !diags.HasError() {
 			return kept
@@ -43,7 +54,7 @@ func KeepEmptyCollections(ctx context.Context, prior, read attr.Value) attr.Valu
 		elems := r.Elements()
 		priorElems := p.Elements()
 		for i := range elems {
-			elems[i] = KeepEmptyCollections(ctx, priorElems[i], elems[i])
+			elems[i] = ReconcileRead(ctx, priorElems[i], elems[i])
 		}
 		if kept, diags := basetypes.NewListValue(r.ElementType(ctx), elems); !diags.HasError() {
 			return kept
@@ -56,7 +67,7 @@ func KeepEmptyCollections(ctx context.Context, prior, read attr.Value) attr.Valu
 		elems := r.Elements()
 		priorElems := p.Elements()
 		for key, value := range elems {
-			elems[key] = KeepEmptyCollections(ctx, priorElems[key], value)
+			elems[key] = ReconcileRead(ctx, priorElems[key], value)
 		}
 		if kept, diags := basetypes.NewMapValue(r.ElementType(ctx), elems); !diags.HasError() {
 			return kept
