@@ -20,7 +20,7 @@ func TestReconcileRead(t *testing.T) {
 	// What a user configured: empty args and an empty env list, a command.
 	configured, diags := container.FromJSON(ctx, path.Empty(), map[string]any{
 		"name": "agent", "image": "x", "args": []any{}, "command": []any{"run"},
-		"env": []any{map[string]any{"name": "NODE_NAME", "valueFrom": map[string]any{"fieldRef": map[string]any{"fieldPath": "spec.nodeName"}}}},
+		"env":       []any{map[string]any{"name": "NODE_NAME", "valueFrom": map[string]any{"fieldRef": map[string]any{"fieldPath": "spec.nodeName"}}}},
 		"resources": map[string]any{"limits": map[string]any{}},
 	})
 	if diags.HasError() {

@@ -87,7 +87,7 @@ type mapValidator struct {
 	check       func(path.Path, map[string]string) diag.Diagnostics
 }
 
-func (v mapValidator) Description(context.Context) string           { return v.description }
+func (v mapValidator) Description(context.Context) string             { return v.description }
 func (v mapValidator) MarkdownDescription(ctx context.Context) string { return v.description }
 
 func (v mapValidator) ValidateMap(ctx context.Context, req validator.MapRequest, resp *validator.MapResponse) {

@@ -33,8 +33,8 @@ const (
 // ProviderInfo describes the Pulumi package of the provider built with the given version.
 //
 // Where Pulumi's own route for Terraform providers (`pulumi package add terraform-provider`) makes a
-// choice — tokens in the single module `index`, language options, the Go import path — the same choice
-// is made here, so that a program written against one route compiles against the other.
+// choice — tokens in the single module `index`, language options, the Go import path, automatic
+// names — the same choice is made here, so that a program reads the same on either route.
 func ProviderInfo(version string) tfbridge.ProviderInfo {
 	ctx := context.Background()
 	tfProvider := provider.New(version)()
@@ -81,6 +81,10 @@ func ProviderInfo(version string) tfbridge.ProviderInfo {
 	}
 
 	info.MustComputeTokens(tokens.SingleModule(PackageName+"_", "index", tokens.MakeStandard(PackageName)))
+	// A resource with a top-level `name` argument gets a unique default name from its Pulumi
+	// resource name, as on that route; none of today's resources has one (the DaemonSet's name is
+	// in metadata).
+	info.SetAutonaming(255, "-")
 	return info
 }
 
