@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +23,7 @@ var (
 	_ resource.ResourceWithImportState    = (*daemonSetResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*daemonSetResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*daemonSetResource)(nil)
+	_ resource.ResourceWithIdentity       = (*daemonSetResource)(nil)
 )
 
 const defaultTimeout = 10 * time.Minute
@@ -88,6 +88,7 @@ func (r *daemonSetResource) Create(ctx context.Context, req resource.CreateReque
 	// Apply saves state as soon as the object exists, so a failed wait leaves it in state
 	// (tainted, as after any failed create) instead of orphaning it in the cluster.
 	applyAndWait(ctx, r.client, &plan, &resp.State, &resp.Diagnostics, "create")
+	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *daemonSetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -116,6 +117,7 @@ func (r *daemonSetResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *daemonSetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -132,6 +134,7 @@ func (r *daemonSetResource) Update(ctx context.Context, req resource.UpdateReque
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	applyAndWait(ctx, r.client, &plan, &resp.State, &resp.Diagnostics, "update")
+	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *daemonSetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -155,11 +158,13 @@ func (r *daemonSetResource) Delete(ctx context.Context, req resource.DeleteReque
 	deleteAndWait(ctx, r.client, namespace, name, state.DeletePropagation.ValueString(), &resp.Diagnostics)
 }
 
+func (r *daemonSetResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = daemonSetIdentitySchema()
+}
+
 func (r *daemonSetResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	namespace, name, ok := parseImportID(req.ID)
-	if !ok {
-		resp.Diagnostics.AddError("Invalid import ID",
-			"Expected an import ID of the form namespace/name (for example kube-system/node-exporter), got "+strconv.Quote(req.ID)+".")
+	namespace, name := importTarget(ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	md, diags := types.ObjectValue(metadataAttrTypes, map[string]attr.Value{

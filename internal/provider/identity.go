@@ -1,0 +1,65 @@
+package provider
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// identityModel identifies a DaemonSet for Terraform 1.12+ import blocks and resource identity.
+type identityModel struct {
+	Namespace types.String `tfsdk:"namespace"`
+	Name      types.String `tfsdk:"name"`
+}
+
+func daemonSetIdentitySchema() identityschema.Schema {
+	return identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"namespace": identityschema.StringAttribute{RequiredForImport: true, Description: "Namespace of the DaemonSet."},
+			"name":      identityschema.StringAttribute{RequiredForImport: true, Description: "Name of the DaemonSet."},
+		},
+	}
+}
+
+// setIdentity records the identity of the object now in state; clients without identity support
+// pass no identity and nothing is recorded.
+func setIdentity(ctx context.Context, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
+	if identity == nil || state.Raw.IsNull() {
+		return
+	}
+	var namespace, name types.String
+	diags.Append(state.GetAttribute(ctx, path.Root("metadata").AtName("namespace"), &namespace)...)
+	diags.Append(state.GetAttribute(ctx, path.Root("metadata").AtName("name"), &name)...)
+	if diags.HasError() {
+		return
+	}
+	diags.Append(identity.Set(ctx, identityModel{Namespace: namespace, Name: name})...)
+}
+
+// importTarget reads the DaemonSet to import from the import ID ("namespace/name") or, with an
+// import block's identity, from the identity attributes.
+func importTarget(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) (namespace, name string) {
+	if req.ID == "" && req.Identity != nil {
+		var id identityModel
+		diags.Append(req.Identity.Get(ctx, &id)...)
+		if diags.HasError() {
+			return "", ""
+		}
+		if id.Namespace.ValueString() == "" || id.Name.ValueString() == "" {
+			diags.AddError("Invalid import identity", "Both namespace and name are required in the import block's identity.")
+		}
+		return id.Namespace.ValueString(), id.Name.ValueString()
+	}
+	namespace, name, ok := parseImportID(req.ID)
+	if !ok {
+		diags.AddError("Invalid import ID",
+			"Expected an import ID of the form namespace/name (for example kube-system/node-exporter), got "+strconv.Quote(req.ID)+".")
+	}
+	return namespace, name
+}

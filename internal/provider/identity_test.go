@@ -1,0 +1,92 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+var identityType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{"namespace": tftypes.String, "name": tftypes.String}}
+
+// importByIdentity sends the ImportResourceState call Terraform 1.12+ makes for an import block
+// with an identity, through the provider's real protocol server.
+func importByIdentity(t *testing.T, namespace, name string) *tfprotov6.ImportResourceStateResponse {
+	t.Helper()
+	server, err := testAccProtoV6ProviderFactories["kubedaemon"]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	identity, err := tfprotov6.NewDynamicValue(identityType, tftypes.NewValue(identityType, map[string]tftypes.Value{
+		"namespace": tftypes.NewValue(tftypes.String, namespace),
+		"name":      tftypes.NewValue(tftypes.String, name),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := server.ImportResourceState(ctx, &tfprotov6.ImportResourceStateRequest{
+		TypeName: "kubedaemon_daemonset",
+		Identity: &tfprotov6.ResourceIdentityData{IdentityData: &identity},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func TestDaemonSetImportByIdentity(t *testing.T) {
+	resp := importByIdentity(t, "monitoring", "node-exporter")
+	for _, d := range resp.Diagnostics {
+		t.Fatalf("unexpected diagnostic: %s: %s", d.Summary, d.Detail)
+	}
+	if len(resp.ImportedResources) != 1 {
+		t.Fatalf("imported %d resources, want 1", len(resp.ImportedResources))
+	}
+	schemaType := daemonSetStateType(t)
+	state, err := resp.ImportedResources[0].State.Unmarshal(schemaType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attrs map[string]tftypes.Value
+	if err := state.As(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	if err := attrs["id"].As(&id); err != nil || id != "monitoring/node-exporter" {
+		t.Errorf("id = %q (%v), want monitoring/node-exporter", id, err)
+	}
+	var metadata map[string]tftypes.Value
+	if err := attrs["metadata"].As(&metadata); err != nil {
+		t.Fatal(err)
+	}
+	var name, namespace string
+	_ = metadata["name"].As(&name)
+	_ = metadata["namespace"].As(&namespace)
+	if name != "node-exporter" || namespace != "monitoring" {
+		t.Errorf("metadata = %s/%s, want monitoring/node-exporter", namespace, name)
+	}
+}
+
+func TestDaemonSetImportByIdentity_missingName(t *testing.T) {
+	resp := importByIdentity(t, "monitoring", "")
+	if len(resp.Diagnostics) == 0 || !strings.Contains(resp.Diagnostics[0].Detail, "namespace and name are required") {
+		t.Fatalf("diagnostics = %v, want the missing-name error", resp.Diagnostics)
+	}
+}
+
+// daemonSetStateType is the state type of kubedaemon_daemonset, from the provider's own schema.
+func daemonSetStateType(t *testing.T) tftypes.Type {
+	t.Helper()
+	server, err := testAccProtoV6ProviderFactories["kubedaemon"]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return schemas.ResourceSchemas["kubedaemon_daemonset"].ValueType()
+}
