@@ -10,7 +10,8 @@ import (
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/provider"
 )
 
-//go:generate go run -modfile=tools/go.mod github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs generate --provider-name kubedaemon
+// Docs: the pinned tfplugindocs, cached with the other tools, renders docs/ from the schema, templates/ and examples/.
+//go:generate scripts/tfplugindocs.sh generate --provider-name kubedaemon
 
 // version is set at release through -ldflags "-X main.version=...".
 var version = "dev"

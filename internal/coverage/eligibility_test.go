@@ -159,7 +159,7 @@ func TestNodeEligibility(t *testing.T) {
 			if eligible != (tt.wantReason == "") || reason != tt.wantReason {
 				t.Fatalf("NodeEligibility() = %v, %q, %q; want eligible %v, reason %q", eligible, reason, message, tt.wantReason == "", tt.wantReason)
 			}
-			if message != tt.wantMessage && !(tt.wantMessagePrefix && strings.HasPrefix(message, tt.wantMessage)) {
+			if message != tt.wantMessage && (!tt.wantMessagePrefix || !strings.HasPrefix(message, tt.wantMessage)) {
 				t.Errorf("message = %q, want %q", message, tt.wantMessage)
 			}
 		})

@@ -155,6 +155,7 @@ func pod(name, nodeName string, mods ...func(*corev1.Pod)) *corev1.Pod {
 	return p
 }
 
+//nolint:unparam // the call sites name the revision they mean, which reads better than a second helper
 func podRevision(hash string) func(*corev1.Pod) {
 	return func(p *corev1.Pod) { p.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] = hash }
 }

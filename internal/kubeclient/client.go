@@ -3,6 +3,7 @@ package kubeclient
 import (
 	"fmt"
 	"maps"
+	"os"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
@@ -79,6 +80,11 @@ func New(cfg Config, version string) (*Client, error) {
 	rc.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
 	rc.UserAgent = "terraform-provider-kubedaemon/" + version
 	rc.QPS, rc.Burst = qps, burst
+	if dir := os.Getenv(DebugRequestsEnv); dir != "" {
+		if err := countRequestsToDir(rc, dir); err != nil {
+			return nil, err
+		}
+	}
 
 	clientset, err := kubernetes.NewForConfig(rc)
 	if err != nil {

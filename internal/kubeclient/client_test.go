@@ -198,7 +198,7 @@ func TestLogFields_neverHoldSecrets(t *testing.T) {
 		fmt.Sprint(fields["exec_env_names"]) != "[API_KEY]" || fmt.Sprint(fields["auth"]) != "[basic client_certificate exec]" {
 		t.Errorf("fields %v", fields)
 	}
-	if setBy := token.LogFields()["set_by"].(map[string]string); setBy["token"] != "KUBE_TOKEN" || setBy["host"] != "host" {
+	if setBy, ok := token.LogFields()["set_by"].(map[string]string); !ok || setBy["token"] != "KUBE_TOKEN" || setBy["host"] != "host" {
 		t.Errorf("set_by %v should say where each value came from", setBy)
 	}
 

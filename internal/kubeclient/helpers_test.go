@@ -23,7 +23,7 @@ func isolateEnv(t *testing.T) (home string) {
 	for _, env := range envVars {
 		t.Setenv(env, "")
 	}
-	for _, env := range []string{"KUBECONFIG", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"} {
+	for _, env := range []string{"KUBECONFIG", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", DebugRequestsEnv} {
 		t.Setenv(env, "")
 	}
 	home = t.TempDir()

@@ -332,12 +332,12 @@ func TestNew_inClusterWithoutServiceAccount(t *testing.T) {
 	}
 	t.Setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
 	t.Setenv("KUBERNETES_SERVICE_PORT", "6443")
-	wantError(t, Config{}, "in-cluster service account", tokenFile)
+	_ = wantError(t, Config{}, "in-cluster service account", tokenFile)
 }
 
 func TestNew_noConfiguration(t *testing.T) {
 	home := isolateEnv(t)
-	wantError(t, Config{},
+	_ = wantError(t, Config{},
 		"no Kubernetes configuration found",
 		"KUBE_CONFIG_PATH",
 		"host (KUBE_HOST): not set",
@@ -348,7 +348,7 @@ func TestNew_noConfiguration(t *testing.T) {
 
 	missing := filepath.Join(t.TempDir(), "missing")
 	t.Setenv("KUBECONFIG", missing)
-	wantError(t, Config{}, "KUBECONFIG="+missing+": none of its files exist")
+	_ = wantError(t, Config{}, "KUBECONFIG="+missing+": none of its files exist")
 }
 
 func TestNew_missingKubeconfig(t *testing.T) {
@@ -383,14 +383,14 @@ func TestNew_unknownContext(t *testing.T) {
 	wantArgumentError(t, err, "config_context", "KUBE_CTX")
 	t.Setenv("KUBE_CTX", "")
 
-	wantError(t, Config{ConfigPath: path, ConfigContextCluster: "c"}, `cluster "c" is not in kubeconfig`, `"a", "b"`)
-	wantError(t, Config{ConfigPath: path, ConfigContextAuthInfo: "u"}, `user "u" is not in kubeconfig`, `"a", "b"`)
+	_ = wantError(t, Config{ConfigPath: path, ConfigContextCluster: "c"}, `cluster "c" is not in kubeconfig`, `"a", "b"`)
+	_ = wantError(t, Config{ConfigPath: path, ConfigContextAuthInfo: "u"}, `user "u" is not in kubeconfig`, `"a", "b"`)
 
 	noCurrent := writeKubeconfig(t, "no-current", "", contextA, contextB)
-	wantError(t, Config{ConfigPath: noCurrent}, "sets no current-context", `"a", "b"`)
+	_ = wantError(t, Config{ConfigPath: noCurrent}, "sets no current-context", `"a", "b"`)
 
 	dangling := writeKubeconfig(t, "dangling", "gone", contextA)
-	wantError(t, Config{ConfigPath: dangling}, `has current-context "gone", which it does not define`, `"a"`)
+	_ = wantError(t, Config{ConfigPath: dangling}, `has current-context "gone", which it does not define`, `"a"`)
 }
 
 func TestNew_unreadableKubeconfig(t *testing.T) {
@@ -399,13 +399,13 @@ func TestNew_unreadableKubeconfig(t *testing.T) {
 	if err := os.WriteFile(path, []byte("clusters: [this is not: a kubeconfig"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	wantError(t, Config{ConfigPath: path}, "reading kubeconfig "+path+" (from config_path)")
+	_ = wantError(t, Config{ConfigPath: path}, "reading kubeconfig "+path+" (from config_path)")
 }
 
 func TestNew_malformedServerInKubeconfig(t *testing.T) {
 	isolateEnv(t)
 	path := writeKubeconfig(t, "config", "a", kubeconfigContext{name: "a", server: "https://bad host:6443", token: "t"})
-	wantError(t, Config{ConfigPath: path}, path)
+	_ = wantError(t, Config{ConfigPath: path}, path)
 }
 
 func TestNew_insecureFalseOverridesKubeconfig(t *testing.T) {

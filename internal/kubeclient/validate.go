@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 )
 
 // Exec credential plugin API versions client-go accepts.
@@ -61,6 +62,12 @@ func (r resolved) validate() error {
 			missing, present = "username", r.password.from
 		}
 		return &ArgumentError{Argument: missing, Message: fmt.Sprintf("must be set together with %s", present)}
+	}
+	if r.token.set() && strings.ContainsFunc(r.token.value, func(c rune) bool { return unicode.IsSpace(c) || unicode.IsControl(c) }) {
+		// Never quote the value: it is a credential.
+		return &ArgumentError{Argument: "token", From: r.token.from, Message: "contains whitespace or a control " +
+			"character, which no bearer token has and an HTTP header cannot carry; a token read with file() keeps " +
+			"the file's final newline: wrap it in trimspace()"}
 	}
 	if r.token.set() && r.username.set() {
 		return &ArgumentError{Argument: "token", From: r.token.from, Message: fmt.Sprintf(

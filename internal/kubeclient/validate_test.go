@@ -31,6 +31,7 @@ func TestNew_badPEM(t *testing.T) {
 		{"key without certificate", Config{Host: "https://k", ClientKey: key}, "client_certificate", "must be set together with client_key"},
 		{"username without password", Config{Host: "https://k", Username: "u"}, "password", "must be set together with username"},
 		{"token with basic auth", Config{Host: "https://k", Token: "t", Username: "u", Password: "p"}, "token", "cannot be combined with username and password"},
+		{"token with a final newline", Config{Host: "https://k", Token: "secret-key-material\n"}, "token", "wrap it in trimspace()"},
 		{"insecure with CA", Config{Host: "https://k", Insecure: ptr(true), ClusterCACertificate: ca.certPEM}, "insecure", "cannot be true together with cluster_ca_certificate"},
 		{"exec without command", Config{Host: "https://k", Exec: &ExecConfig{APIVersion: "client.authentication.k8s.io/v1"}}, "exec", "command must be set"},
 		{"exec with unknown API version", Config{Host: "https://k", Exec: &ExecConfig{APIVersion: "v1", Command: "x"}}, "exec", `api_version "v1" is not one of`},

@@ -50,7 +50,7 @@ func randomSuffix() string {
 // testAccNamespace creates a namespace for one test and deletes it afterwards.
 func testAccNamespace(t *testing.T, cs kubernetes.Interface) string {
 	t.Helper()
-	name := "kd-" + strings.ToLower(strings.ReplaceAll(t.Name(), "_", "-"))
+	name := "kd-" + strings.ToLower(strings.NewReplacer("_", "-", "/", "-").Replace(t.Name()))
 	if len(name) > 50 {
 		name = name[:50]
 	}

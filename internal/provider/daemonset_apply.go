@@ -86,6 +86,33 @@ func applyAndWait(ctx context.Context, client *kubeclient.Client, m appliedDaemo
 	diags.Append(state.Set(ctx, m)...)
 }
 
+// operationContext bounds an operation by its configured timeout (timeout is one of the timeouts
+// value's Create, Update or Delete); ok is false when the timeout is invalid, which diags reports.
+func operationContext(ctx context.Context, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), diags *diag.Diagnostics) (context.Context, context.CancelFunc, bool) {
+	d, timeoutDiags := timeout(ctx, defaultTimeout)
+	diags.Append(timeoutDiags...)
+	if timeoutDiags.HasError() {
+		return ctx, func() {}, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	return ctx, cancel, true
+}
+
+// readDaemonSet reads the live DaemonSet into m. It returns false when the DaemonSet is gone, so
+// that the caller removes the resource from state.
+func readDaemonSet(ctx context.Context, client *kubeclient.Client, namespace, name string, m appliedDaemonSet, diags *diag.Diagnostics) bool {
+	ds, err := client.Clientset.AppsV1().DaemonSets(namespace).Get(ctx, name, getOptions)
+	if apierrors.IsNotFound(err) {
+		return false
+	}
+	if err != nil {
+		diags.AddError("Cannot read DaemonSet "+namespace+"/"+name, client.ExplainError(err).Error())
+		return true
+	}
+	diags.Append(m.setFromObject(ctx, ds)...)
+	return true
+}
+
 // waitOrSnapshot follows the rollout when asked to; otherwise it takes one look at coverage so that
 // the computed coverage attribute still says where the DaemonSet stands.
 func waitOrSnapshot(ctx context.Context, client *kubeclient.Client, namespace, name string, settings rolloutSettings, diags *diag.Diagnostics) (coverage.Report, error) {

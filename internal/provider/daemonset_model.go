@@ -96,16 +96,22 @@ func (m *daemonSetModel) daemonSetObject(ctx context.Context) (*appsv1.DaemonSet
 	if diags.HasError() {
 		return nil, diags
 	}
-	raw, err := json.Marshal(ac)
+	ds, err := daemonSetFromApplyConfiguration(ac)
 	if err != nil {
-		diags.AddError("Cannot encode the DaemonSet", err.Error())
-		return nil, diags
-	}
-	ds := &appsv1.DaemonSet{}
-	if err := json.Unmarshal(raw, ds); err != nil {
-		diags.AddError("Cannot decode the DaemonSet", err.Error())
+		diags.AddError("Cannot convert the DaemonSet", err.Error())
 	}
 	return ds, diags
+}
+
+// daemonSetFromApplyConfiguration converts an apply configuration into the typed object, as the API
+// server would decode it.
+func daemonSetFromApplyConfiguration(ac *appsv1ac.DaemonSetApplyConfiguration) (*appsv1.DaemonSet, error) {
+	raw, err := json.Marshal(ac)
+	if err != nil {
+		return nil, err
+	}
+	ds := &appsv1.DaemonSet{}
+	return ds, json.Unmarshal(raw, ds)
 }
 
 // setFromObject fills the state from the live object, keeping only the fields owned by the field

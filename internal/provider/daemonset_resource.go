@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"maps"
+	"strconv"
 	"strings"
 	"time"
 
@@ -9,10 +11,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
 )
@@ -55,6 +57,12 @@ func (r *daemonSetResource) Schema(ctx context.Context, _ resource.SchemaRequest
 	}
 	attributes["metadata"] = metadataAttribute()
 	specAttribute := spec.SingleNestedAttribute(true)
+	// The API server refuses to change a DaemonSet's selector, so a new one means a new DaemonSet.
+	specAttribute.Attributes = maps.Clone(specAttribute.Attributes)
+	if selector, ok := specAttribute.Attributes["selector"].(schema.SingleNestedAttribute); ok {
+		selector.PlanModifiers = append(selector.PlanModifiers, objectplanmodifier.RequiresReplace())
+		specAttribute.Attributes["selector"] = selector
+	}
 	specAttribute.MarkdownDescription = "The DaemonSet's spec: every field of apps/v1 DaemonSetSpec, with Kubernetes' names " +
 		"in snake_case (`nodeSelector` is `node_selector`). Only the fields set here are managed; fields set by other " +
 		"tools or by server defaults are left alone."
@@ -78,12 +86,10 @@ func (r *daemonSetResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, ok := operationContext(ctx, plan.Timeouts.Create, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	// Apply saves state as soon as the object exists, so a failed wait leaves it in state
 	// (tainted, as after any failed create) instead of orphaning it in the cluster.
@@ -102,17 +108,12 @@ func (r *daemonSetResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ds, err := r.client.Clientset.AppsV1().DaemonSets(namespace).Get(ctx, name, getOptions)
-	if apierrors.IsNotFound(err) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read DaemonSet "+namespace+"/"+name, r.client.ExplainError(err).Error())
-		return
-	}
 	state.fillDefaults()
-	resp.Diagnostics.Append(state.setFromObject(ctx, ds)...)
+	if !readDaemonSet(ctx, r.client, namespace, name, &state, &resp.Diagnostics) {
+		resp.State.RemoveResource(ctx)
+		keepIdentity(ctx, namespace, name, resp.Identity, &resp.Diagnostics)
+		return
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -126,12 +127,10 @@ func (r *daemonSetResource) Update(ctx context.Context, req resource.UpdateReque
 	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
 		return
 	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, ok := operationContext(ctx, plan.Timeouts.Update, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	applyAndWait(ctx, r.client, &plan, &resp.State, &resp.Diagnostics, "update")
 	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
@@ -143,12 +142,10 @@ func (r *daemonSetResource) Delete(ctx context.Context, req resource.DeleteReque
 	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
 		return
 	}
-	timeout, diags := state.Timeouts.Delete(ctx, defaultTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, ok := operationContext(ctx, state.Timeouts.Delete, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	namespace, name, diags := state.namespacedName(ctx)
 	resp.Diagnostics.Append(diags...)
@@ -178,11 +175,15 @@ func (r *daemonSetResource) ImportState(ctx context.Context, req resource.Import
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), types.StringValue(namespace+"/"+name))...)
 }
 
-// parseImportID splits "namespace/name"; both parts are required so that an import never guesses.
-func parseImportID(id string) (namespace, name string, ok bool) {
+// parseImportID splits "namespace/name" and checks both parts with the API server's rules, so that
+// an import never guesses and a malformed ID fails before any request; problem says what is wrong.
+func parseImportID(id string) (namespace, name, problem string) {
 	parts := strings.Split(id, "/")
 	if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
-		return "", "", false
+		return "", "", "Expected an import ID of the form namespace/name (for example kube-system/node-exporter), got " + strconv.Quote(id) + "."
 	}
-	return parts[0], parts[1], true
+	if problem := identityProblem(parts[0], parts[1]); problem != "" {
+		return "", "", "In the import ID " + strconv.Quote(id) + " (namespace/name): " + problem
+	}
+	return parts[0], parts[1], ""
 }

@@ -76,6 +76,13 @@ func TestAccDaemonSet_seedImportUpdate(t *testing.T) {
 				checkPodImages(cs, ns, "app=monitoring-agent", "registry.k8s.io/pause:3.9"),
 			),
 		}, {
+			// A new selector (with matching template labels) replaces the DaemonSet: the API forbids changing it.
+			Config: daemonSetConfig{namespace: ns, name: "monitoring-daemon", app: "monitoring-agent-v2", image: "registry.k8s.io/pause:3.9"}.String(),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(daemonSetAddress, plancheck.ResourceActionDestroyBeforeCreate)},
+			},
+			Check: checkEveryNodeRunsCurrentRevision(cs, ns, "monitoring-daemon"),
+		}, {
 			// Changing the namespace-scoped name replaces the DaemonSet.
 			Config: daemonSetConfig{namespace: ns, name: "monitoring-daemon-2", app: "monitoring-agent"}.String(),
 			ConfigPlanChecks: resource.ConfigPlanChecks{

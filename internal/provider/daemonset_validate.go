@@ -3,7 +3,11 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -12,10 +16,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/utils/ptr"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
@@ -31,7 +36,11 @@ var (
 func (r *daemonSetResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config daemonSetModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() || !fullyKnown(config.Metadata) || !fullyKnown(config.Spec) {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	checkTimeouts(&resp.Diagnostics, config.Timeouts.Object)
+	if !fullyKnown(config.Metadata) || !fullyKnown(config.Spec) {
 		return
 	}
 	ds, diags := config.daemonSetObject(ctx)
@@ -66,33 +75,86 @@ func validateDaemonSet(ds *appsv1.DaemonSet) diag.Diagnostics {
 		}
 	}
 
-	containersPath := podSpecPath.AtName("containers")
-	if len(ds.Spec.Template.Spec.Containers) == 0 {
-		diags.AddAttributeError(containersPath, "No containers",
-			"spec.template.spec.containers must list at least one container with a name and an image.")
+	checkNotNegative(&diags, specPath.AtName("min_ready_seconds"), int64(ds.Spec.MinReadySeconds))
+	if limit := ds.Spec.RevisionHistoryLimit; limit != nil {
+		checkNotNegative(&diags, specPath.AtName("revision_history_limit"), int64(*limit))
 	}
-	seen := map[string]bool{}
-	check := func(list string, containers []corev1.Container) {
-		for i, c := range containers {
-			at := podSpecPath.AtName(list).AtListIndex(i)
-			if problems := validation.IsDNS1123Label(c.Name); len(problems) > 0 {
-				diags.AddAttributeError(at.AtName("name"), "Invalid container name",
-					fmt.Sprintf("%q: %s. Expected lowercase letters, digits and '-', at most 63 characters.", c.Name, strings.Join(problems, "; ")))
-			}
-			if seen[c.Name] {
-				diags.AddAttributeError(at.AtName("name"), "Duplicate container name",
-					fmt.Sprintf("Container name %q is used twice; names must be unique across containers and init_containers.", c.Name))
-			}
-			seen[c.Name] = true
-			if strings.TrimSpace(c.Image) == "" {
-				diags.AddAttributeError(at.AtName("image"), "Missing image",
-					"Every container needs an image, e.g. image = \"registry.k8s.io/pause:3.10\".")
-			}
+	checkUpdateStrategy(&diags, specPath.AtName("update_strategy"), ds.Spec.UpdateStrategy)
+	diags.Append(validatePodSpec(podSpecPath, &ds.Spec.Template.Spec)...)
+	return diags
+}
+
+// checkUpdateStrategy applies the API server's rules for a rolling update's budget, after its
+// defaults: an unset max_unavailable is 1 and an unset max_surge 0.
+func checkUpdateStrategy(diags *diag.Diagnostics, at path.Path, strategy appsv1.DaemonSetUpdateStrategy) {
+	switch strategy.Type {
+	case appsv1.OnDeleteDaemonSetStrategyType:
+		return
+	case "", appsv1.RollingUpdateDaemonSetStrategyType:
+	default:
+		checkOneOf(diags, at.AtName("type"), "update strategy", string(strategy.Type),
+			appsv1.RollingUpdateDaemonSetStrategyType, appsv1.OnDeleteDaemonSetStrategyType)
+		return
+	}
+	unavailable, surge := intstr.FromInt32(1), intstr.FromInt32(0)
+	if ru := strategy.RollingUpdate; ru != nil {
+		unavailable = ptr.Deref(ru.MaxUnavailable, unavailable)
+		surge = ptr.Deref(ru.MaxSurge, surge)
+	}
+	at = at.AtName("rolling_update")
+	u, validUnavailable := checkRolloutBudget(diags, at.AtName("max_unavailable"), unavailable)
+	s, validSurge := checkRolloutBudget(diags, at.AtName("max_surge"), surge)
+	switch {
+	case !validUnavailable || !validSurge:
+	case u != 0 && s != 0:
+		diags.AddAttributeError(at.AtName("max_surge"), "Invalid rolling update",
+			"max_surge must be 0 while max_unavailable is not (it defaults to 1): a DaemonSet rollout either adds "+
+				"a new pod before removing the old one or removes the old one first, not both.")
+	case u == 0 && s == 0:
+		diags.AddAttributeError(at.AtName("max_unavailable"), "Invalid rolling update",
+			"max_unavailable and max_surge cannot both be 0 (max_surge defaults to 0): the rollout could never replace a pod.")
+	}
+}
+
+// checkRolloutBudget checks a count or a percentage of nodes and returns its number.
+func checkRolloutBudget(diags *diag.Diagnostics, at path.Path, budget intstr.IntOrString) (int, bool) {
+	if budget.Type == intstr.Int {
+		if budget.IntVal < 0 {
+			diags.AddAttributeError(at, "Invalid rolling update", fmt.Sprintf("Must be 0 or more, got %d.", budget.IntVal))
+			return 0, false
+		}
+		return int(budget.IntVal), true
+	}
+	if problems := validation.IsValidPercent(budget.StrVal); len(problems) > 0 {
+		diags.AddAttributeError(at, "Invalid rolling update",
+			fmt.Sprintf("%q is neither a whole number nor a percentage such as \"10%%\".", budget.StrVal))
+		return 0, false
+	}
+	percent, err := strconv.Atoi(strings.TrimSuffix(budget.StrVal, "%"))
+	if err != nil || percent > 100 {
+		diags.AddAttributeError(at, "Invalid rolling update", fmt.Sprintf("%q is more than 100%%.", budget.StrVal))
+		return 0, false
+	}
+	return percent, true
+}
+
+// checkTimeouts refuses a timeout that is not positive: the wait would end before it began, and a
+// create would leave a tainted DaemonSet behind. Malformed durations are the timeouts package's to report.
+func checkTimeouts(diags *diag.Diagnostics, configured basetypes.ObjectValue) {
+	if configured.IsNull() || configured.IsUnknown() {
+		return
+	}
+	attributes := configured.Attributes()
+	for _, operation := range slices.Sorted(maps.Keys(attributes)) {
+		value, ok := attributes[operation].(basetypes.StringValue)
+		if !ok || value.IsNull() || value.IsUnknown() {
+			continue
+		}
+		if d, err := time.ParseDuration(value.ValueString()); err == nil && d <= 0 {
+			diags.AddAttributeError(path.Root("timeouts").AtName(operation), "Invalid timeout",
+				fmt.Sprintf("%q is not a positive duration: the %s would fail at once. Use e.g. \"10m\".", value.ValueString(), operation))
 		}
 	}
-	check("init_containers", ds.Spec.Template.Spec.InitContainers)
-	check("containers", ds.Spec.Template.Spec.Containers)
-	return diags
 }
 
 // ModifyPlan warns when the cluster is reachable and no node would run the planned DaemonSet: a

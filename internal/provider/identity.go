@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -42,6 +41,17 @@ func setIdentity(ctx context.Context, state *tfsdk.State, identity *tfsdk.Resour
 	diags.Append(identity.Set(ctx, identityModel{Namespace: namespace, Name: name})...)
 }
 
+// keepIdentity gives a resource that Read found gone the identity namespace/name. The framework
+// requires an identity from every Read without error, one that removes the resource included, and a
+// client that stores none (Terraform before 1.12) sends none to carry over: without this, a
+// DaemonSet deleted out of band would fail the refresh instead of being planned for creation.
+func keepIdentity(ctx context.Context, namespace, name string, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
+	if identity == nil || !identity.Raw.IsFullyNull() {
+		return
+	}
+	diags.Append(identity.Set(ctx, identityModel{Namespace: types.StringValue(namespace), Name: types.StringValue(name)})...)
+}
+
 // importTarget reads the DaemonSet to import from the import ID ("namespace/name") or, with an
 // import block's identity, from the identity attributes.
 func importTarget(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) (namespace, name string) {
@@ -53,13 +63,14 @@ func importTarget(ctx context.Context, req resource.ImportStateRequest, diags *d
 		}
 		if id.Namespace.ValueString() == "" || id.Name.ValueString() == "" {
 			diags.AddError("Invalid import identity", "Both namespace and name are required in the import block's identity.")
+		} else if problem := identityProblem(id.Namespace.ValueString(), id.Name.ValueString()); problem != "" {
+			diags.AddError("Invalid import identity", problem)
 		}
 		return id.Namespace.ValueString(), id.Name.ValueString()
 	}
-	namespace, name, ok := parseImportID(req.ID)
-	if !ok {
-		diags.AddError("Invalid import ID",
-			"Expected an import ID of the form namespace/name (for example kube-system/node-exporter), got "+strconv.Quote(req.ID)+".")
+	namespace, name, problem := parseImportID(req.ID)
+	if problem != "" {
+		diags.AddError("Invalid import ID", problem)
 	}
 	return namespace, name
 }

@@ -311,7 +311,7 @@ func unknownAttributes(config tftypes.Value) []string {
 }
 
 func (p *kubedaemonProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewDaemonSetResource}
+	return []func() resource.Resource{NewDaemonSetResource, NewNodeAgentResource}
 }
 
 func (p *kubedaemonProvider) DataSources(_ context.Context) []func() datasource.DataSource {

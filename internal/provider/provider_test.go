@@ -26,11 +26,12 @@ var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServe
 	"kubedaemon": providerserver.NewProtocol6WithError(New("test")()),
 }
 
-// testAccPreCheck stops an acceptance run early, with a clear message, when no cluster is named.
+// testAccPreCheck skips an acceptance test outside acceptance runs (as resource.Test would, but before
+// the test's own cluster setup), and stops an acceptance run early when no cluster is named.
 func testAccPreCheck(t *testing.T) {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
-		return
+		t.Skip("acceptance test: set TF_ACC=1 and KUBE_CONFIG_PATH to run it against a cluster")
 	}
 	if os.Getenv("KUBE_CONFIG_PATH") == "" && os.Getenv("KUBECONFIG") == "" {
 		t.Fatal("acceptance tests need a cluster: set KUBE_CONFIG_PATH (or KUBECONFIG) to its kubeconfig")
@@ -113,10 +114,20 @@ func TestProviderSchema(t *testing.T) {
 	}
 }
 
+// providerObjectType is the Terraform type of the provider block.
+func providerObjectType(t *testing.T) tftypes.Object {
+	t.Helper()
+	objectType, ok := providerSchema(t).Type().TerraformType(context.Background()).(tftypes.Object)
+	if !ok {
+		t.Fatal("the provider schema's type is not an object")
+	}
+	return objectType
+}
+
 // configValue builds the provider block's value: every attribute null unless given.
 func configValue(t *testing.T, values map[string]tftypes.Value) tftypes.Value {
 	t.Helper()
-	objectType := providerSchema(t).Type().TerraformType(context.Background()).(tftypes.Object)
+	objectType := providerObjectType(t)
 	all := map[string]tftypes.Value{}
 	for name, typ := range objectType.AttributeTypes {
 		all[name] = tftypes.NewValue(typ, nil)
@@ -134,9 +145,14 @@ func configValue(t *testing.T, values map[string]tftypes.Value) tftypes.Value {
 
 func execValue(t *testing.T, command string, env map[string]tftypes.Value) tftypes.Value {
 	t.Helper()
-	objectType := providerSchema(t).Type().TerraformType(context.Background()).(tftypes.Object)
-	listType := objectType.AttributeTypes["exec"].(tftypes.List)
-	execType := listType.ElementType.(tftypes.Object)
+	listType, ok := providerObjectType(t).AttributeTypes["exec"].(tftypes.List)
+	if !ok {
+		t.Fatal("exec is not a list")
+	}
+	execType, ok := listType.ElementType.(tftypes.Object)
+	if !ok {
+		t.Fatal("exec's elements are not objects")
+	}
 	return tftypes.NewValue(listType, []tftypes.Value{tftypes.NewValue(execType, map[string]tftypes.Value{
 		"api_version": tftypes.NewValue(tftypes.String, "client.authentication.k8s.io/v1"),
 		"command":     tftypes.NewValue(tftypes.String, command),

@@ -38,30 +38,49 @@ func (v kubeStringValidator) ValidateString(_ context.Context, req validator.Str
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	value := req.ConfigValue.ValueString()
-	if problems := v.check(value); len(problems) > 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.what,
-			fmt.Sprintf("%q is not a valid %s: %s. Expected %s.", value, v.what, strings.Join(problems, "; "), v.expected))
+	if problem := v.problem(req.ConfigValue.ValueString()); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.what, problem)
 	}
 }
 
-// nameValidator checks object names such as a DaemonSet's: DNS-1123 subdomains.
-func nameValidator() validator.String {
-	return kubeStringValidator{
+// problem explains why value breaks the rule, or is empty when it does not.
+func (v kubeStringValidator) problem(value string) string {
+	problems := v.check(value)
+	if len(problems) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%q is not a valid %s: %s. Expected %s.", value, v.what, strings.Join(problems, "; "), v.expected)
+}
+
+// The API server's rules for object names (DNS-1123 subdomains) and namespace names (DNS-1123
+// labels), shared by the attribute validators and the import ID parser.
+var (
+	objectNameRule = kubeStringValidator{
 		what:     "Kubernetes object name",
 		expected: "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters",
 		check:    validation.IsDNS1123Subdomain,
 	}
-}
-
-// namespaceValidator checks namespace names: DNS-1123 labels.
-func namespaceValidator() validator.String {
-	return kubeStringValidator{
+	namespaceRule = kubeStringValidator{
 		what:     "namespace",
 		expected: "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
 		check:    validation.IsDNS1123Label,
 	}
+)
+
+// identityProblem checks the namespace and name that identify an object, and explains the first
+// that breaks the API server's rules; it is empty when both are valid.
+func identityProblem(namespace, name string) string {
+	if problem := namespaceRule.problem(namespace); problem != "" {
+		return problem
+	}
+	return objectNameRule.problem(name)
 }
+
+// nameValidator checks object names such as a DaemonSet's.
+func nameValidator() validator.String { return objectNameRule }
+
+// namespaceValidator checks namespace names.
+func namespaceValidator() validator.String { return namespaceRule }
 
 // reasonList renders a reason vocabulary for attribute descriptions.
 func reasonList(reasons []coverage.Reason) string {

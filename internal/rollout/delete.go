@@ -32,7 +32,7 @@ func WaitDeleted(ctx context.Context, cs kubernetes.Interface, namespace, name s
 	remains := func() *DeleteIncompleteError {
 		e := &DeleteIncompleteError{Namespace: namespace, Name: name}
 		if obj, exists, _ := daemonSets.GetByKey(namespace + "/" + name); exists {
-			if ds := obj.(*appsv1.DaemonSet); ds.UID == uid {
+			if ds, ok := obj.(*appsv1.DaemonSet); ok && ds.UID == uid {
 				e.DaemonSet, e.Finalizers = true, ds.Finalizers
 			}
 		}

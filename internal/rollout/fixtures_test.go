@@ -15,6 +15,8 @@ const testNamespace = "agents"
 var agentLabels = map[string]string{"app": "agent"}
 
 // daemonSet is a DaemonSet whose controller has observed its generation.
+//
+//nolint:unparam // the call sites name the UID that their revisions and pods refer to
 func daemonSet(uid types.UID) *appsv1.DaemonSet {
 	return &appsv1.DaemonSet{
 		ObjectMeta: metav1.ObjectMeta{

@@ -28,7 +28,11 @@ func TestSnapshot(t *testing.T) {
 	// The fake ignores Limit and Continue, so the pods are served in two pages here.
 	var podLists []metav1.ListOptions
 	cs.PrependReactor("list", "pods", func(action k8stesting.Action) (bool, runtime.Object, error) {
-		opts := action.(k8stesting.ListActionImpl).ListOptions
+		list, ok := action.(k8stesting.ListActionImpl)
+		if !ok {
+			return false, nil, nil
+		}
+		opts := list.ListOptions
 		podLists = append(podLists, opts)
 		if opts.Continue == "" {
 			return true, &corev1.PodList{

@@ -208,7 +208,7 @@ func (w *waiter) readRevisions(ctx context.Context, ds *appsv1.DaemonSet, now ti
 			return err
 		}
 		if ctx.Err() != nil {
-			return nil // the wait is ending; its loop reports why
+			return nil //nolint:nilerr // the wait is ending; its loop reports why
 		}
 		w.revisionErr = err
 		w.retryDelay = min(max(2*w.retryDelay, 250*time.Millisecond), 5*time.Second)

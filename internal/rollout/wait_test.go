@@ -242,7 +242,10 @@ func TestWait_notReadyWarningOncePerNode(t *testing.T) {
 	}
 	awaitReport(t, reports, done, func(r coverage.Report) bool { return len(r.NotReady) == 2 })
 	cancel()
-	<-done
+	// Waiting for Wait to end also keeps warnings free of races.
+	if err := <-done; err == nil {
+		t.Error("Wait returned no error when cancelled before any pod ran")
+	}
 	if want := [][]string{{"node-down"}, {"node-b"}}; !slices.EqualFunc(warnings, want, slices.Equal) {
 		t.Errorf("warnings = %q, want %q", warnings, want)
 	}

@@ -72,7 +72,10 @@ func items[T any](s *watchedStore) []T {
 	list := s.List()
 	out := make([]T, 0, len(list))
 	for _, obj := range list {
-		out = append(out, obj.(T))
+		// A store is filled by one reflector of one type, so every object is a T.
+		if item, ok := obj.(T); ok {
+			out = append(out, item)
+		}
 	}
 	return out
 }

@@ -38,7 +38,6 @@ const (
 func ProviderInfo(version string) tfbridge.ProviderInfo {
 	ctx := context.Background()
 	tfProvider := provider.New(version)()
-	unlicensed := tfbridge.UnlicensedLicenseType
 
 	info := tfbridge.ProviderInfo{
 		P:           pftfbridge.ShimProviderWithContext(ctx, tfProvider),
@@ -52,9 +51,9 @@ func ProviderInfo(version string) tfbridge.ProviderInfo {
 		Repository: repository,
 		Publisher:  "kubedaemon",
 		GitHubOrg:  "kubedaemon",
-		// The repository states no license; this keeps the bridge from claiming the MPL-2.0 it
-		// assumes for Terraform providers in the generated package READMEs.
-		TFProviderLicense: &unlicensed,
+		// The provider's LICENSE; the bridge also assumes MPL-2.0 for the Terraform provider in
+		// the READMEs of the generated SDKs.
+		License: "MPL-2.0",
 		// The metadata file holds the bridge's records of renamed tokens (auto-aliasing), which a
 		// package without published history does not need; the bridge still requires the field.
 		MetadataInfo: tfbridge.NewProviderMetadata(nil),
@@ -81,10 +80,11 @@ func ProviderInfo(version string) tfbridge.ProviderInfo {
 	}
 
 	info.MustComputeTokens(tokens.SingleModule(PackageName+"_", "index", tokens.MakeStandard(PackageName)))
-	// A resource with a top-level `name` argument gets a unique default name from its Pulumi
-	// resource name, as on that route; none of today's resources has one (the DaemonSet's name is
-	// in metadata).
-	info.SetAutonaming(255, "-")
+	// A resource with a top-level `name` argument (kubedaemon_node_agent) gets a unique default
+	// name derived from its Pulumi resource name, as on that route, so that a replacement can be
+	// created before the old one is deleted. That route allows 255 characters; 63 is what a
+	// Kubernetes name that is also a label value, as the agent's is, can hold.
+	info.SetAutonaming(63, "-")
 	return info
 }
 

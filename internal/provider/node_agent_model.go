@@ -1,0 +1,604 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeschema"
+)
+
+// nodeAgentModel is the Terraform state of a kubedaemon_node_agent.
+type nodeAgentModel struct {
+	ID                   types.String   `tfsdk:"id"`
+	Name                 types.String   `tfsdk:"name"`
+	Namespace            types.String   `tfsdk:"namespace"`
+	Labels               types.Map      `tfsdk:"labels"`
+	Annotations          types.Map      `tfsdk:"annotations"`
+	PodAnnotations       types.Map      `tfsdk:"pod_annotations"`
+	Image                types.String   `tfsdk:"image"`
+	ImagePullPolicy      types.String   `tfsdk:"image_pull_policy"`
+	Command              types.List     `tfsdk:"command"`
+	Args                 types.List     `tfsdk:"args"`
+	Env                  types.Map      `tfsdk:"env"`
+	InjectNodeName       types.Bool     `tfsdk:"inject_node_name"`
+	HostPaths            types.List     `tfsdk:"host_paths"`
+	HostNetwork          types.Bool     `tfsdk:"host_network"`
+	HostPID              types.Bool     `tfsdk:"host_pid"`
+	Privileged           types.Bool     `tfsdk:"privileged"`
+	Capabilities         types.List     `tfsdk:"capabilities"`
+	TolerateAllTaints    types.Bool     `tfsdk:"tolerate_all_taints"`
+	NodeSelector         types.Map      `tfsdk:"node_selector"`
+	PriorityClassName    types.String   `tfsdk:"priority_class_name"`
+	Resources            types.Object   `tfsdk:"resources"`
+	Ports                types.List     `tfsdk:"ports"`
+	ReadinessProbe       types.Object   `tfsdk:"readiness_probe"`
+	CreateServiceAccount types.Bool     `tfsdk:"create_service_account"`
+	ServiceAccountName   types.String   `tfsdk:"service_account_name"`
+	MaxUnavailable       types.String   `tfsdk:"max_unavailable"`
+	MaxSurge             types.String   `tfsdk:"max_surge"`
+	DaemonSetName        types.String   `tfsdk:"daemonset_name"`
+	Timeouts             timeouts.Value `tfsdk:"timeouts"`
+	rolloutState
+}
+
+type hostPathModel struct {
+	Path      types.String `tfsdk:"path"`
+	MountPath types.String `tfsdk:"mount_path"`
+	ReadOnly  types.Bool   `tfsdk:"read_only"`
+	Type      types.String `tfsdk:"type"`
+}
+
+type agentPortModel struct {
+	Name          types.String `tfsdk:"name"`
+	ContainerPort types.Int64  `tfsdk:"container_port"`
+	HostPort      types.Int64  `tfsdk:"host_port"`
+	Protocol      types.String `tfsdk:"protocol"`
+}
+
+type resourcesModel struct {
+	CPURequest    kubeschema.QuantityValue `tfsdk:"cpu_request"`
+	CPULimit      kubeschema.QuantityValue `tfsdk:"cpu_limit"`
+	MemoryRequest kubeschema.QuantityValue `tfsdk:"memory_request"`
+	MemoryLimit   kubeschema.QuantityValue `tfsdk:"memory_limit"`
+}
+
+type probeModel struct {
+	HTTPGet             *httpGetModel   `tfsdk:"http_get"`
+	Exec                *probeExecModel `tfsdk:"exec"`
+	InitialDelaySeconds types.Int64     `tfsdk:"initial_delay_seconds"`
+	PeriodSeconds       types.Int64     `tfsdk:"period_seconds"`
+}
+
+type httpGetModel struct {
+	Path types.String `tfsdk:"path"`
+	Port types.Int64  `tfsdk:"port"`
+}
+
+type probeExecModel struct {
+	Command []string `tfsdk:"command"`
+}
+
+// builtNodeAgentSchema is the resource's schema, built once, for the types of the values read back:
+// taken from the schema itself so that the two cannot disagree.
+var builtNodeAgentSchema = sync.OnceValue(func() schema.Schema {
+	return nodeAgentSchema(context.Background())
+})
+
+// valueFrom converts a Go value read back into the attribute at p; a nil slice or pointer is null.
+func valueFrom[T any](ctx context.Context, p path.Path, value any, target *T, diags *diag.Diagnostics) {
+	typ, d := builtNodeAgentSchema().TypeAtPath(ctx, p)
+	diags.Append(d...)
+	if !d.HasError() {
+		diags.Append(tfsdk.ValueFrom(ctx, value, typ, target)...)
+	}
+}
+
+// selectorLabels select the agent's pods; they never change for a given agent.
+func selectorLabels(name string) map[string]string {
+	return map[string]string{agentNameLabel: name, agentManagedByLabel: agentManagedBy}
+}
+
+// hostPathVolume names the volume of the i-th host path.
+func hostPathVolume(i int) string {
+	return fmt.Sprintf("host-path-%d", i)
+}
+
+func (m *nodeAgentModel) namespacedName() (namespace, name string) {
+	return m.Namespace.ValueString(), m.Name.ValueString()
+}
+
+// applyConfiguration turns the plan into the DaemonSet sent by server-side apply. Booleans are sent
+// even when false: the field manager then owns them, so that another manager's change to one is a
+// conflict the next apply reports rather than a value it leaves alone.
+func (m *nodeAgentModel) applyConfiguration(ctx context.Context) (*appsv1ac.DaemonSetApplyConfiguration, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	namespace, name := m.namespacedName()
+	labels, d := m.labels(ctx)
+	diags.Append(d...)
+	annotations, d := stringMap(ctx, m.Annotations)
+	diags.Append(d...)
+	podAnnotations, d := stringMap(ctx, m.PodAnnotations)
+	diags.Append(d...)
+	container, d := m.container(ctx)
+	diags.Append(d...)
+	volumes, d := m.hostPathVolumes(ctx, container)
+	diags.Append(d...)
+	nodeSelector, d := stringMap(ctx, m.NodeSelector)
+	diags.Append(d...)
+	if diags.HasError() {
+		return nil, diags
+	}
+
+	pod := corev1ac.PodSpec().
+		WithContainers(container).
+		WithVolumes(volumes...).
+		WithServiceAccountName(m.ServiceAccountName.ValueString()).
+		WithHostNetwork(m.HostNetwork.ValueBool()).
+		WithHostPID(m.HostPID.ValueBool())
+	if m.HostNetwork.ValueBool() {
+		pod.WithDNSPolicy(corev1.DNSClusterFirstWithHostNet)
+	}
+	if m.TolerateAllTaints.ValueBool() {
+		pod.WithTolerations(corev1ac.Toleration().WithOperator(corev1.TolerationOpExists))
+	}
+	if nodeSelector != nil {
+		pod.WithNodeSelector(nodeSelector)
+	}
+	if priority := m.PriorityClassName.ValueString(); priority != "" {
+		pod.WithPriorityClassName(priority)
+	}
+	template := corev1ac.PodTemplateSpec().WithLabels(labels).WithSpec(pod)
+	if podAnnotations != nil {
+		template.WithAnnotations(podAnnotations)
+	}
+
+	rollingUpdate := appsv1ac.RollingUpdateDaemonSet().WithMaxUnavailable(intstr.Parse(m.MaxUnavailable.ValueString()))
+	if !m.MaxSurge.IsNull() {
+		rollingUpdate.WithMaxSurge(intstr.Parse(m.MaxSurge.ValueString()))
+	}
+	ds := appsv1ac.DaemonSet(name, namespace).
+		WithLabels(labels).
+		WithSpec(appsv1ac.DaemonSetSpec().
+			WithSelector(metav1ac.LabelSelector().WithMatchLabels(selectorLabels(name))).
+			WithTemplate(template).
+			WithUpdateStrategy(appsv1ac.DaemonSetUpdateStrategy().
+				WithType(appsv1.RollingUpdateDaemonSetStrategyType).
+				WithRollingUpdate(rollingUpdate)))
+	if annotations != nil {
+		ds.WithAnnotations(annotations)
+	}
+	return ds, diags
+}
+
+// labels are the user's labels with the selector labels, for the DaemonSet, the pods and the
+// ServiceAccount.
+func (m *nodeAgentModel) labels(ctx context.Context) (map[string]string, diag.Diagnostics) {
+	labels, diags := stringMap(ctx, m.Labels)
+	all := map[string]string{}
+	maps.Copy(all, labels)
+	maps.Copy(all, selectorLabels(m.Name.ValueString()))
+	return all, diags
+}
+
+func (m *nodeAgentModel) container(ctx context.Context) (*corev1ac.ContainerApplyConfiguration, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	c := corev1ac.Container().WithName(m.Name.ValueString()).WithImage(m.Image.ValueString())
+	if !m.ImagePullPolicy.IsNull() {
+		c.WithImagePullPolicy(corev1.PullPolicy(m.ImagePullPolicy.ValueString()))
+	}
+	command, d := stringList(ctx, m.Command)
+	diags.Append(d...)
+	c.WithCommand(command...)
+	args, d := stringList(ctx, m.Args)
+	diags.Append(d...)
+	c.WithArgs(args...)
+
+	// NODE_NAME comes first, so that the other values can refer to it as $(NODE_NAME).
+	if m.InjectNodeName.ValueBool() {
+		c.WithEnv(corev1ac.EnvVar().WithName(nodeNameEnv).
+			WithValueFrom(corev1ac.EnvVarSource().WithFieldRef(corev1ac.ObjectFieldSelector().WithFieldPath("spec.nodeName"))))
+	}
+	env, d := stringMap(ctx, m.Env)
+	diags.Append(d...)
+	for _, name := range slices.Sorted(maps.Keys(env)) {
+		c.WithEnv(corev1ac.EnvVar().WithName(name).WithValue(env[name]))
+	}
+
+	securityContext := corev1ac.SecurityContext().WithPrivileged(m.Privileged.ValueBool())
+	capabilities, d := stringList(ctx, m.Capabilities)
+	diags.Append(d...)
+	if capabilities != nil {
+		added := make([]corev1.Capability, len(capabilities))
+		for i, name := range capabilities {
+			added[i] = corev1.Capability(name)
+		}
+		securityContext.WithCapabilities(corev1ac.Capabilities().WithAdd(added...))
+	}
+	c.WithSecurityContext(securityContext)
+
+	requirements, d := m.resourceRequirements(ctx)
+	diags.Append(d...)
+	c.WithResources(requirements)
+
+	var ports []agentPortModel
+	diags.Append(listElements(ctx, m.Ports, &ports)...)
+	for _, p := range ports {
+		port := corev1ac.ContainerPort().
+			WithContainerPort(int32(p.ContainerPort.ValueInt64())).
+			WithProtocol(corev1.Protocol(p.Protocol.ValueString()))
+		if !p.Name.IsNull() {
+			port.WithName(p.Name.ValueString())
+		}
+		if !p.HostPort.IsNull() {
+			port.WithHostPort(int32(p.HostPort.ValueInt64()))
+		}
+		c.WithPorts(port)
+	}
+
+	probe, d := m.readinessProbe(ctx)
+	diags.Append(d...)
+	if probe != nil {
+		c.WithReadinessProbe(probe)
+	}
+	return c, diags
+}
+
+func (m *nodeAgentModel) resourceRequirements(ctx context.Context) (*corev1ac.ResourceRequirementsApplyConfiguration, diag.Diagnostics) {
+	var r resourcesModel
+	diags := m.Resources.As(ctx, &r, objectAsOptions)
+	requests, limits := corev1.ResourceList{}, corev1.ResourceList{}
+	for _, q := range []struct {
+		list  corev1.ResourceList
+		name  corev1.ResourceName
+		value kubeschema.QuantityValue
+	}{
+		{requests, corev1.ResourceCPU, r.CPURequest},
+		{limits, corev1.ResourceCPU, r.CPULimit},
+		{requests, corev1.ResourceMemory, r.MemoryRequest},
+		{limits, corev1.ResourceMemory, r.MemoryLimit},
+	} {
+		if q.value.IsNull() || q.value.IsUnknown() {
+			continue
+		}
+		parsed, err := resource.ParseQuantity(q.value.ValueString())
+		if err != nil {
+			// Validation has reported it with its attribute path already.
+			diags.AddError("Invalid quantity", err.Error())
+			continue
+		}
+		q.list[q.name] = parsed
+	}
+	requirements := corev1ac.ResourceRequirements()
+	if len(requests) > 0 {
+		requirements.WithRequests(requests)
+	}
+	if len(limits) > 0 {
+		requirements.WithLimits(limits)
+	}
+	return requirements, diags
+}
+
+func (m *nodeAgentModel) readinessProbe(ctx context.Context) (*corev1ac.ProbeApplyConfiguration, diag.Diagnostics) {
+	if m.ReadinessProbe.IsNull() || m.ReadinessProbe.IsUnknown() {
+		return nil, nil
+	}
+	var p probeModel
+	diags := m.ReadinessProbe.As(ctx, &p, objectAsOptions)
+	probe := corev1ac.Probe()
+	if p.HTTPGet != nil {
+		probe.WithHTTPGet(corev1ac.HTTPGetAction().
+			WithPath(p.HTTPGet.Path.ValueString()).
+			WithPort(intstr.FromInt32(int32(p.HTTPGet.Port.ValueInt64()))))
+	}
+	if p.Exec != nil {
+		probe.WithExec(corev1ac.ExecAction().WithCommand(p.Exec.Command...))
+	}
+	if !p.InitialDelaySeconds.IsNull() {
+		probe.WithInitialDelaySeconds(int32(p.InitialDelaySeconds.ValueInt64()))
+	}
+	if !p.PeriodSeconds.IsNull() {
+		probe.WithPeriodSeconds(int32(p.PeriodSeconds.ValueInt64()))
+	}
+	return probe, diags
+}
+
+// hostPathVolumes returns a hostPath volume for each host path and mounts it in the container.
+func (m *nodeAgentModel) hostPathVolumes(ctx context.Context, c *corev1ac.ContainerApplyConfiguration) ([]*corev1ac.VolumeApplyConfiguration, diag.Diagnostics) {
+	var hostPaths []hostPathModel
+	diags := listElements(ctx, m.HostPaths, &hostPaths)
+	volumes := make([]*corev1ac.VolumeApplyConfiguration, len(hostPaths))
+	for i, hp := range hostPaths {
+		source := corev1ac.HostPathVolumeSource().WithPath(hp.Path.ValueString())
+		if !hp.Type.IsNull() {
+			source.WithType(corev1.HostPathType(hp.Type.ValueString()))
+		}
+		volumes[i] = corev1ac.Volume().WithName(hostPathVolume(i)).WithHostPath(source)
+		c.WithVolumeMounts(corev1ac.VolumeMount().
+			WithName(hostPathVolume(i)).
+			WithMountPath(hp.MountPath.ValueString()).
+			WithReadOnly(hp.ReadOnly.ValueBool()))
+	}
+	return volumes, diags
+}
+
+// setFromObject fills the state from the fields of the live DaemonSet that the field manager owns,
+// so that server defaults never show as diffs while a change by another manager shows as drift.
+// create_service_account is not part of the DaemonSet: Read sets it from the ServiceAccount.
+func (m *nodeAgentModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet) diag.Diagnostics {
+	var diags diag.Diagnostics
+	owned, err := appsv1ac.ExtractDaemonSet(ds, m.fieldManager())
+	if err != nil {
+		diags.AddError("Cannot extract the fields owned by "+m.fieldManager(), err.Error())
+		return diags
+	}
+	spec := owned.Spec
+	if spec == nil {
+		spec = appsv1ac.DaemonSetSpec()
+	}
+	template := spec.Template
+	if template == nil {
+		template = corev1ac.PodTemplateSpec()
+	}
+	pod := template.Spec
+	if pod == nil {
+		pod = corev1ac.PodSpec()
+	}
+	c := corev1ac.Container()
+	for i := range pod.Containers {
+		if pod.Containers[i].Name != nil && *pod.Containers[i].Name == ds.Name {
+			c = &pod.Containers[i]
+		}
+	}
+	// The booleans the agent always applies are read from the live object: a false one is absent
+	// from the stored object and so from the owned fields, where it cannot be told apart from a
+	// value another manager took over. Their server default is false, so the live value never
+	// shows a default as a diff.
+	livePod := ds.Spec.Template.Spec
+	var live corev1.Container
+	for _, lc := range livePod.Containers {
+		if lc.Name == ds.Name {
+			live = lc
+		}
+	}
+
+	m.ID = types.StringValue(ds.Namespace + "/" + ds.Name)
+	m.Name = types.StringValue(ds.Name)
+	m.Namespace = types.StringValue(ds.Namespace)
+	m.DaemonSetName = types.StringValue(ds.Name)
+	userLabels := maps.Clone(owned.Labels)
+	for key := range selectorLabels(ds.Name) {
+		delete(userLabels, key)
+	}
+	var d diag.Diagnostics
+	m.Labels, d = ownedMap(ctx, userLabels, m.Labels)
+	diags.Append(d...)
+	m.Annotations, d = ownedMap(ctx, owned.Annotations, m.Annotations)
+	diags.Append(d...)
+	m.PodAnnotations, d = ownedMap(ctx, template.Annotations, m.PodAnnotations)
+	diags.Append(d...)
+	m.NodeSelector, d = ownedMap(ctx, pod.NodeSelector, m.NodeSelector)
+	diags.Append(d...)
+
+	m.Image = types.StringPointerValue(c.Image)
+	m.ImagePullPolicy = types.StringPointerValue((*string)(c.ImagePullPolicy))
+	m.Command = ownedList(ctx, c.Command, m.Command, &diags)
+	m.Args = ownedList(ctx, c.Args, m.Args, &diags)
+	env, injected := readEnv(c.Env)
+	m.Env, d = ownedMap(ctx, env, m.Env)
+	diags.Append(d...)
+	m.InjectNodeName = types.BoolValue(injected)
+
+	var capabilities []string
+	if sc := c.SecurityContext; sc != nil && sc.Capabilities != nil {
+		for _, capability := range sc.Capabilities.Add {
+			capabilities = append(capabilities, string(capability))
+		}
+	}
+	m.Capabilities = ownedList(ctx, capabilities, m.Capabilities, &diags)
+	m.Privileged = types.BoolValue(live.SecurityContext != nil && deref(live.SecurityContext.Privileged))
+	m.HostNetwork = types.BoolValue(livePod.HostNetwork)
+	m.HostPID = types.BoolValue(livePod.HostPID)
+	m.TolerateAllTaints = types.BoolValue(toleratesEveryTaint(pod.Tolerations))
+	m.PriorityClassName = types.StringValue(deref(pod.PriorityClassName))
+	m.ServiceAccountName = types.StringPointerValue(pod.ServiceAccountName)
+
+	m.HostPaths = reconciled(ctx, m.HostPaths, readHostPaths(ctx, pod.Volumes, c.VolumeMounts, live.VolumeMounts, &diags))
+	m.Ports = reconciled(ctx, m.Ports, readPorts(ctx, c.Ports, &diags))
+	valueFrom(ctx, path.Root("resources"), readResources(c.Resources), &m.Resources, &diags)
+	valueFrom(ctx, path.Root("readiness_probe"), readProbe(c.ReadinessProbe), &m.ReadinessProbe, &diags)
+
+	m.MaxUnavailable, m.MaxSurge = types.StringNull(), types.StringNull()
+	if spec.UpdateStrategy != nil && spec.UpdateStrategy.RollingUpdate != nil {
+		m.MaxUnavailable = intOrStringValue(spec.UpdateStrategy.RollingUpdate.MaxUnavailable)
+		m.MaxSurge = intOrStringValue(spec.UpdateStrategy.RollingUpdate.MaxSurge)
+	}
+	diags.Append(m.setObjectState(ds)...)
+	return diags
+}
+
+// readEnv splits the container's environment into the user's variables and whether NODE_NAME
+// comes from the node's name. A variable set to "" reads back without a value.
+func readEnv(env []corev1ac.EnvVarApplyConfiguration) (map[string]string, bool) {
+	values := map[string]string{}
+	injected := false
+	for _, e := range env {
+		name := deref(e.Name)
+		if e.ValueFrom != nil {
+			injected = injected || (name == nodeNameEnv && e.ValueFrom.FieldRef != nil &&
+				deref(e.ValueFrom.FieldRef.FieldPath) == "spec.nodeName")
+			continue
+		}
+		values[name] = deref(e.Value)
+	}
+	return values, injected
+}
+
+// toleratesEveryTaint recognises the toleration tolerate_all_taints adds: operator Exists with no
+// key and no effect.
+func toleratesEveryTaint(tolerations []corev1ac.TolerationApplyConfiguration) bool {
+	for _, t := range tolerations {
+		if t.Operator != nil && *t.Operator == corev1.TolerationOpExists && deref(t.Key) == "" && t.Effect == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// readHostPaths pairs each owned hostPath volume with its owned mount in the agent's container, in
+// volume order; read_only comes from the live mount, as the booleans of setFromObject do.
+func readHostPaths(ctx context.Context, volumes []corev1ac.VolumeApplyConfiguration, mounts []corev1ac.VolumeMountApplyConfiguration, liveMounts []corev1.VolumeMount, diags *diag.Diagnostics) types.List {
+	var hostPaths []hostPathModel
+	for _, v := range volumes {
+		if v.HostPath == nil {
+			continue
+		}
+		hp := hostPathModel{
+			Path:      types.StringPointerValue(v.HostPath.Path),
+			MountPath: types.StringNull(),
+			ReadOnly:  types.BoolValue(false),
+			Type:      types.StringPointerValue((*string)(v.HostPath.Type)),
+		}
+		for _, mount := range mounts {
+			if deref(mount.Name) == deref(v.Name) {
+				hp.MountPath = types.StringPointerValue(mount.MountPath)
+			}
+		}
+		for _, mount := range liveMounts {
+			if mount.Name == deref(v.Name) && mount.MountPath == hp.MountPath.ValueString() {
+				hp.ReadOnly = types.BoolValue(mount.ReadOnly)
+			}
+		}
+		hostPaths = append(hostPaths, hp)
+	}
+	var list types.List
+	valueFrom(ctx, path.Root("host_paths"), hostPaths, &list, diags)
+	return list
+}
+
+func readPorts(ctx context.Context, ports []corev1ac.ContainerPortApplyConfiguration, diags *diag.Diagnostics) types.List {
+	var read []agentPortModel
+	for _, p := range ports {
+		read = append(read, agentPortModel{
+			Name:          types.StringPointerValue(p.Name),
+			ContainerPort: int32Value(p.ContainerPort),
+			HostPort:      int32Value(p.HostPort),
+			Protocol:      types.StringPointerValue((*string)(p.Protocol)),
+		})
+	}
+	var list types.List
+	valueFrom(ctx, path.Root("ports"), read, &list, diags)
+	return list
+}
+
+func readResources(r *corev1ac.ResourceRequirementsApplyConfiguration) resourcesModel {
+	quantity := func(list *corev1.ResourceList, name corev1.ResourceName) kubeschema.QuantityValue {
+		if list == nil {
+			return kubeschema.QuantityValue{StringValue: types.StringNull()}
+		}
+		q, ok := (*list)[name]
+		if !ok {
+			return kubeschema.QuantityValue{StringValue: types.StringNull()}
+		}
+		return kubeschema.NewQuantityValue(q.String())
+	}
+	if r == nil {
+		r = corev1ac.ResourceRequirements()
+	}
+	return resourcesModel{
+		CPURequest:    quantity(r.Requests, corev1.ResourceCPU),
+		CPULimit:      quantity(r.Limits, corev1.ResourceCPU),
+		MemoryRequest: quantity(r.Requests, corev1.ResourceMemory),
+		MemoryLimit:   quantity(r.Limits, corev1.ResourceMemory),
+	}
+}
+
+// readProbe returns nil, a null readiness_probe, when the manager owns no probe.
+func readProbe(p *corev1ac.ProbeApplyConfiguration) *probeModel {
+	if p == nil {
+		return nil
+	}
+	probe := &probeModel{
+		InitialDelaySeconds: int32Value(p.InitialDelaySeconds),
+		PeriodSeconds:       int32Value(p.PeriodSeconds),
+	}
+	if p.HTTPGet != nil {
+		port := types.Int64Null()
+		if p.HTTPGet.Port != nil && p.HTTPGet.Port.Type == intstr.Int {
+			port = types.Int64Value(int64(p.HTTPGet.Port.IntVal))
+		}
+		probe.HTTPGet = &httpGetModel{Path: types.StringPointerValue(p.HTTPGet.Path), Port: port}
+	}
+	if p.Exec != nil {
+		probe.Exec = &probeExecModel{Command: p.Exec.Command}
+	}
+	return probe
+}
+
+func intOrStringValue(v *intstr.IntOrString) types.String {
+	if v == nil {
+		return types.StringNull()
+	}
+	return types.StringValue(v.String())
+}
+
+func int32Value(v *int32) types.Int64 {
+	if v == nil {
+		return types.Int64Null()
+	}
+	return types.Int64Value(int64(*v))
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func stringList(ctx context.Context, v types.List) ([]string, diag.Diagnostics) {
+	var out []string
+	diags := listElements(ctx, v, &out)
+	return out, diags
+}
+
+// listElements decodes a known list; a null or unknown one leaves target empty.
+func listElements(ctx context.Context, v types.List, target any) diag.Diagnostics {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	return v.ElementsAs(ctx, target, false)
+}
+
+// ownedList reads back a list of strings: null when the manager owns none and the configuration did
+// not set it, the configured empty list when it did.
+func ownedList(ctx context.Context, owned []string, prior types.List, diags *diag.Diagnostics) types.List {
+	read, d := types.ListValueFrom(ctx, types.StringType, owned)
+	diags.Append(d...)
+	return reconciled(ctx, prior, read)
+}
+
+// reconciled aligns a list read back with the prior one, see kubeschema.ReconcileRead.
+func reconciled(ctx context.Context, prior, read types.List) types.List {
+	if kept, ok := kubeschema.ReconcileRead(ctx, prior, read).(types.List); ok {
+		return kept
+	}
+	return read
+}

@@ -1,0 +1,187 @@
+package provider
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
+)
+
+var (
+	_ resource.Resource                   = (*nodeAgentResource)(nil)
+	_ resource.ResourceWithConfigure      = (*nodeAgentResource)(nil)
+	_ resource.ResourceWithImportState    = (*nodeAgentResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*nodeAgentResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*nodeAgentResource)(nil)
+)
+
+// NewNodeAgentResource returns the kubedaemon_node_agent resource.
+func NewNodeAgentResource() resource.Resource {
+	return &nodeAgentResource{}
+}
+
+type nodeAgentResource struct {
+	client *kubeclient.Client
+}
+
+func (r *nodeAgentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_node_agent"
+}
+
+func (r *nodeAgentResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = nodeAgentSchema(ctx)
+}
+
+func (r *nodeAgentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *nodeAgentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan nodeAgentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
+		return
+	}
+	r.apply(ctx, &plan, nil, plan.Timeouts.Create, &resp.State, &resp.Diagnostics)
+}
+
+func (r *nodeAgentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, prior nodeAgentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
+		return
+	}
+	r.apply(ctx, &plan, &prior, plan.Timeouts.Update, &resp.State, &resp.Diagnostics)
+}
+
+// apply puts the agent's ServiceAccount, when it creates one, and then its DaemonSet through the
+// same apply and wait as kubedaemon_daemonset. After an update (prior is set) it retires the
+// ServiceAccount the agent created before, once the pods run under the new one.
+func (r *nodeAgentResource) apply(ctx context.Context, plan, prior *nodeAgentModel, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), state *tfsdk.State, diags *diag.Diagnostics) {
+	ctx, cancel, ok := operationContext(ctx, timeout, diags)
+	if !ok {
+		return
+	}
+	defer cancel()
+	if plan.CreateServiceAccount.ValueBool() {
+		applyServiceAccount(ctx, r.client, plan, diags)
+		if diags.HasError() {
+			return
+		}
+	}
+	verb := "update"
+	if prior == nil {
+		verb = "create"
+	}
+	// As for kubedaemon_daemonset, a failed wait after a create leaves the agent in state, tainted.
+	applyAndWait(ctx, r.client, plan, state, diags, verb)
+	if prior != nil && !diags.HasError() {
+		retireServiceAccount(ctx, r.client, prior, plan, diags)
+	}
+}
+
+func (r *nodeAgentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state nodeAgentModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
+		return
+	}
+	namespace, name := state.namespacedName()
+	state.fillDefaults()
+	if !readDaemonSet(ctx, r.client, namespace, name, &state, &resp.Diagnostics) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	created, err := serviceAccountCreated(ctx, r.client, &state)
+	switch {
+	case err == nil:
+		state.CreateServiceAccount = types.BoolValue(created)
+	case apierrors.IsForbidden(err) && !state.CreateServiceAccount.IsNull():
+		// Credentials that may not read ServiceAccounts can still manage an agent that uses an
+		// existing one; what the state says stands.
+		tflog.Debug(ctx, "cannot read the agent's ServiceAccount", map[string]any{"error": err.Error()})
+	default:
+		resp.Diagnostics.AddError("Cannot read ServiceAccount "+namespace+"/"+state.ServiceAccountName.ValueString(),
+			r.client.ExplainError(err).Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *nodeAgentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state nodeAgentModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
+		return
+	}
+	ctx, cancel, ok := operationContext(ctx, state.Timeouts.Delete, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
+	namespace, name := state.namespacedName()
+	deleteAndWait(ctx, r.client, namespace, name, state.DeletePropagation.ValueString(), &resp.Diagnostics)
+	// Orphaned pods keep running under the ServiceAccount, so it stays with them.
+	if resp.Diagnostics.HasError() || !state.CreateServiceAccount.ValueBool() || state.DeletePropagation.ValueString() == "Orphan" {
+		return
+	}
+	deleteServiceAccount(ctx, r.client, namespace, state.ServiceAccountName.ValueString(), &resp.Diagnostics)
+}
+
+func (r *nodeAgentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	namespace, name := importTarget(ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), namespace)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), namespace+"/"+name)...)
+}
+
+// ModifyPlan warns when the cluster is reachable and no node would run the agent, as
+// kubedaemon_daemonset does; it looks again only when where the pods may run changes.
+func (r *nodeAgentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.client == nil {
+		return
+	}
+	var plan nodeAgentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !fullyKnown(plan.NodeSelector) || plan.TolerateAllTaints.IsUnknown() || plan.HostNetwork.IsUnknown() {
+		return
+	}
+	if !req.State.Raw.IsNull() {
+		var state nodeAgentModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if state.NodeSelector.Equal(plan.NodeSelector) && state.TolerateAllTaints.Equal(plan.TolerateAllTaints) &&
+			state.HostNetwork.Equal(plan.HostNetwork) {
+			return
+		}
+	}
+	ac, diags := plan.applyConfiguration(ctx)
+	if diags.HasError() {
+		return
+	}
+	ds, err := daemonSetFromApplyConfiguration(ac)
+	if err != nil {
+		return
+	}
+	// The shared check speaks of kubedaemon_daemonset's attributes; here the cause is node_selector
+	// or tolerate_all_taints.
+	var warnings diag.Diagnostics
+	warnWhenNoNodeEligible(ctx, r.client, ds, &warnings)
+	for _, w := range warnings {
+		resp.Diagnostics.AddAttributeWarning(path.Root("node_selector"), w.Summary(), w.Detail())
+	}
+}

@@ -1,0 +1,79 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
+)
+
+// applyServiceAccount server-side applies the ServiceAccount the agent creates, with the agent's
+// labels, before the DaemonSet: pods are refused while their ServiceAccount does not exist.
+func applyServiceAccount(ctx context.Context, client *kubeclient.Client, m *nodeAgentModel, diags *diag.Diagnostics) {
+	labels, d := m.labels(ctx)
+	diags.Append(d...)
+	if diags.HasError() {
+		return
+	}
+	namespace, name := m.Namespace.ValueString(), m.ServiceAccountName.ValueString()
+	applyServiceAccountConfiguration(ctx, client, corev1ac.ServiceAccount(name, namespace).WithLabels(labels), m.rolloutSettings(), diags)
+}
+
+func applyServiceAccountConfiguration(ctx context.Context, client *kubeclient.Client, sa *corev1ac.ServiceAccountApplyConfiguration, settings rolloutSettings, diags *diag.Diagnostics) {
+	id := *sa.Namespace + "/" + *sa.Name
+	tflog.Info(ctx, "applying ServiceAccount", map[string]any{"serviceaccount": id, "field_manager": settings.fieldManager})
+	_, err := client.Clientset.CoreV1().ServiceAccounts(*sa.Namespace).Apply(ctx, sa,
+		metav1.ApplyOptions{FieldManager: settings.fieldManager, Force: settings.forceConflicts})
+	if err != nil {
+		diags.AddError("Cannot apply ServiceAccount "+id, applyErrorMessage(client, err, settings.fieldManager))
+	}
+}
+
+// serviceAccountCreated tells whether the agent created its ServiceAccount: whether the field
+// manager owns the agent's name label on it. A ServiceAccount the agent merely uses carries no such
+// label from this manager, even when another agent created it.
+func serviceAccountCreated(ctx context.Context, client *kubeclient.Client, m *nodeAgentModel) (bool, error) {
+	sa, err := client.Clientset.CoreV1().ServiceAccounts(m.Namespace.ValueString()).Get(ctx, m.ServiceAccountName.ValueString(), getOptions)
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	owned, err := corev1ac.ExtractServiceAccount(sa, m.fieldManager())
+	if err != nil {
+		return false, err
+	}
+	return owned.Labels[agentNameLabel] == m.Name.ValueString(), nil
+}
+
+// retireServiceAccount deals with the ServiceAccount the agent created before an update and no
+// longer creates: deleted when the pods have moved to another one, released (the manager's fields
+// given up, the object left) when they still run under it.
+func retireServiceAccount(ctx context.Context, client *kubeclient.Client, prior, plan *nodeAgentModel, diags *diag.Diagnostics) {
+	if !prior.CreateServiceAccount.ValueBool() {
+		return
+	}
+	name := prior.ServiceAccountName.ValueString()
+	stillUsed := plan.ServiceAccountName.ValueString() == name
+	switch {
+	case stillUsed && plan.CreateServiceAccount.ValueBool():
+	case stillUsed:
+		applyServiceAccountConfiguration(ctx, client, corev1ac.ServiceAccount(name, prior.Namespace.ValueString()), plan.rolloutSettings(), diags)
+	default:
+		deleteServiceAccount(ctx, client, prior.Namespace.ValueString(), name, diags)
+	}
+}
+
+// deleteServiceAccount deletes a ServiceAccount the agent created; one already gone is success.
+func deleteServiceAccount(ctx context.Context, client *kubeclient.Client, namespace, name string, diags *diag.Diagnostics) {
+	err := client.Clientset.CoreV1().ServiceAccounts(namespace).Delete(ctx, name, metav1.DeleteOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		diags.AddError("Cannot delete ServiceAccount "+namespace+"/"+name, client.ExplainError(err).Error())
+	}
+}

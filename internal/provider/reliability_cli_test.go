@@ -1,0 +1,117 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// terraformCLI runs the terraform binary on one configuration, with the provider built from this
+// module, for what terraform-plugin-testing cannot do: interrupt an apply, read the warnings of a
+// run, or keep the whole log of one.
+type terraformCLI struct {
+	t         *testing.T
+	terraform string
+	dir       string
+	env       []string
+}
+
+// skipUnlessAcc skips an acceptance test unless TF_ACC asks for them.
+func skipUnlessAcc(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 and KUBE_CONFIG_PATH to run it")
+	}
+	testAccPreCheck(t)
+}
+
+// newTerraformCLI builds the provider, writes config (without a terraform block: the source address
+// is added here) into a directory of its own and returns the CLI to run on it. env adds to, or
+// overrides, the test process's environment, e.g. "KUBE_CONFIG_PATH=" to keep the provider from
+// reading the test kubeconfig.
+func newTerraformCLI(t *testing.T, config string, env ...string) *terraformCLI {
+	t.Helper()
+	terraform := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if terraform == "" {
+		found, err := exec.LookPath("terraform")
+		if err != nil {
+			t.Fatal("terraform is not on PATH and TF_ACC_TERRAFORM_PATH is not set")
+		}
+		terraform = found
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pluginDir := t.TempDir()
+	build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-kubedaemon"), ".")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the provider: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	rc := filepath.Join(dir, ".terraformrc")
+	// dev_overrides serve the built binary without `terraform init`.
+	writeFile(t, rc, fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
+		"kubedaemon/kubedaemon", pluginDir))
+	writeFile(t, filepath.Join(dir, "main.tf"),
+		"terraform {\n  required_providers {\n    kubedaemon = { source = \"kubedaemon/kubedaemon\" }\n  }\n}\n"+config)
+	base := []string{"TF_CLI_CONFIG_FILE=" + rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_INPUT=0"}
+	// exec keeps the last of duplicate variables, so env overrides the process's own.
+	return &terraformCLI{t: t, terraform: terraform, dir: dir, env: append(append(os.Environ(), base...), env...)}
+}
+
+func writeFile(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// command prepares a terraform command in the configuration's directory.
+func (c *terraformCLI) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, c.terraform, args...)
+	cmd.Dir = c.dir
+	cmd.Env = c.env
+	return cmd
+}
+
+// run runs terraform and returns its combined output.
+func (c *terraformCLI) run(args ...string) (string, error) {
+	c.t.Helper()
+	out, err := c.command(c.t.Context(), args...).CombinedOutput()
+	return string(out), err
+}
+
+// mustRun runs terraform and fails the test when it fails.
+func (c *terraformCLI) mustRun(args ...string) string {
+	c.t.Helper()
+	out, err := c.run(args...)
+	if err != nil {
+		c.t.Fatalf("terraform %v: %v\n%s", args, err, out)
+	}
+	return out
+}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// rewrite replaces old with replacement in the file, which must hold old.
+func rewrite(t *testing.T, name, old, replacement string) {
+	t.Helper()
+	content := readFile(t, name)
+	if !strings.Contains(content, old) {
+		t.Fatalf("%s does not hold %q", name, old)
+	}
+	writeFile(t, name, strings.Replace(content, old, replacement, 1))
+}

@@ -1,0 +1,112 @@
+package provider
+
+import (
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	appsv1 "k8s.io/api/apps/v1"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
+)
+
+// rolloutState holds the attributes of rolloutArguments(): how an apply, its wait and a delete
+// behave, and what the cluster reported back. Both resources embed it, so they default, read and
+// report these attributes alike.
+type rolloutState struct {
+	FieldManager         types.String `tfsdk:"field_manager"`
+	ForceConflicts       types.Bool   `tfsdk:"force_conflicts"`
+	WaitForRollout       types.Bool   `tfsdk:"wait_for_rollout"`
+	WaitForNotReadyNodes types.Bool   `tfsdk:"wait_for_not_ready_nodes"`
+	DeletePropagation    types.String `tfsdk:"delete_propagation"`
+	UID                  types.String `tfsdk:"uid"`
+	Generation           types.Int64  `tfsdk:"generation"`
+	ResourceVersion      types.String `tfsdk:"resource_version"`
+	Status               types.Object `tfsdk:"status"`
+	Coverage             types.Object `tfsdk:"coverage"`
+}
+
+var statusAttrTypes = map[string]attr.Type{
+	"desired":             types.Int64Type,
+	"current":             types.Int64Type,
+	"ready":               types.Int64Type,
+	"updated":             types.Int64Type,
+	"available":           types.Int64Type,
+	"misscheduled":        types.Int64Type,
+	"observed_generation": types.Int64Type,
+}
+
+var coverageAttrTypes = map[string]attr.Type{
+	"eligible": types.Int64Type,
+	"counted":  types.Int64Type,
+	"covered":  types.Int64Type,
+	"complete": types.BoolType,
+	"revision": types.StringType,
+}
+
+// setObjectState records the server-managed fields of the live DaemonSet.
+func (m *rolloutState) setObjectState(ds *appsv1.DaemonSet) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.UID = types.StringValue(string(ds.UID))
+	m.Generation = types.Int64Value(ds.Generation)
+	m.ResourceVersion = types.StringValue(ds.ResourceVersion)
+	m.Status, diags = types.ObjectValue(statusAttrTypes, map[string]attr.Value{
+		"desired":             types.Int64Value(int64(ds.Status.DesiredNumberScheduled)),
+		"current":             types.Int64Value(int64(ds.Status.CurrentNumberScheduled)),
+		"ready":               types.Int64Value(int64(ds.Status.NumberReady)),
+		"updated":             types.Int64Value(int64(ds.Status.UpdatedNumberScheduled)),
+		"available":           types.Int64Value(int64(ds.Status.NumberAvailable)),
+		"misscheduled":        types.Int64Value(int64(ds.Status.NumberMisscheduled)),
+		"observed_generation": types.Int64Value(ds.Status.ObservedGeneration),
+	})
+	return diags
+}
+
+func (m *rolloutState) setCoverage(r coverage.Report) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.Coverage, diags = types.ObjectValue(coverageAttrTypes, map[string]attr.Value{
+		"eligible": types.Int64Value(int64(r.Eligible)),
+		"counted":  types.Int64Value(int64(r.Counted)),
+		"covered":  types.Int64Value(int64(r.Covered)),
+		"complete": types.BoolValue(r.Complete),
+		"revision": types.StringValue(r.Revision),
+	})
+	return diags
+}
+
+// fillDefaults sets the provider-side arguments an import or an older state may lack.
+func (m *rolloutState) fillDefaults() {
+	if m.FieldManager.IsNull() || m.FieldManager.IsUnknown() {
+		m.FieldManager = types.StringValue(defaultFieldManager)
+	}
+	if m.ForceConflicts.IsNull() || m.ForceConflicts.IsUnknown() {
+		m.ForceConflicts = types.BoolValue(false)
+	}
+	if m.WaitForRollout.IsNull() || m.WaitForRollout.IsUnknown() {
+		m.WaitForRollout = types.BoolValue(true)
+	}
+	if m.WaitForNotReadyNodes.IsNull() || m.WaitForNotReadyNodes.IsUnknown() {
+		m.WaitForNotReadyNodes = types.BoolValue(false)
+	}
+	if m.DeletePropagation.IsNull() || m.DeletePropagation.IsUnknown() {
+		m.DeletePropagation = types.StringValue(defaultDeletePropagation)
+	}
+	if m.Coverage.IsNull() || m.Coverage.IsUnknown() {
+		m.Coverage = types.ObjectNull(coverageAttrTypes)
+	}
+}
+
+func (m *rolloutState) fieldManager() string {
+	if m.FieldManager.IsNull() || m.FieldManager.IsUnknown() || m.FieldManager.ValueString() == "" {
+		return defaultFieldManager
+	}
+	return m.FieldManager.ValueString()
+}
+
+func (m *rolloutState) rolloutSettings() rolloutSettings {
+	return rolloutSettings{
+		fieldManager:       m.fieldManager(),
+		forceConflicts:     m.ForceConflicts.ValueBool(),
+		wait:               m.WaitForRollout.IsNull() || m.WaitForRollout.ValueBool(),
+		countNotReadyNodes: m.WaitForNotReadyNodes.ValueBool(),
+	}
+}

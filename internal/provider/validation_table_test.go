@@ -1,0 +1,579 @@
+package provider
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"maps"
+	"math/big"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+)
+
+// Configurations the provider must refuse, each with the error summary and the attribute path it
+// must report, before it sends a single request to a cluster. Written as Go values, each is both
+// sent through the provider's protocol server (which checks the path exactly) and, in acceptance
+// runs, rendered as HCL and planned by Terraform against a provider whose host counts connections.
+
+type (
+	obj  = map[string]any
+	list = []any
+)
+
+// invalidCase is one configuration to refuse. Exactly one of daemonSet (a change to the base
+// kubedaemon_daemonset), nodeAgent (a change to the base kubedaemon_node_agent), provider (the
+// provider block) and importID (of a kubedaemon_daemonset) is set.
+type invalidCase struct {
+	name      string
+	daemonSet func(obj)
+	nodeAgent func(obj)
+	provider  obj
+	importID  string
+	summary   string
+	path      string // attribute path as pathString writes it; "" for an error without one
+}
+
+// resourceConfig is the resource the case configures, as its type and its arguments; the base
+// kubedaemon_daemonset for a provider or import case.
+func (tc invalidCase) resourceConfig() (string, obj) {
+	if tc.nodeAgent != nil {
+		config := obj{"name": "agent", "image": testImage}
+		tc.nodeAgent(config)
+		return "kubedaemon_node_agent", config
+	}
+	config := baseDaemonSet()
+	if tc.daemonSet != nil {
+		tc.daemonSet(config)
+	}
+	return "kubedaemon_daemonset", config
+}
+
+// baseDaemonSet is a valid kubedaemon_daemonset that each resource case breaks in one place.
+func baseDaemonSet() obj {
+	return obj{
+		"metadata": obj{"name": "agent", "namespace": "default"},
+		"spec": obj{
+			"selector": obj{"match_labels": obj{"app": "agent"}},
+			"template": obj{
+				"metadata": obj{"labels": obj{"app": "agent"}},
+				"spec":     obj{"containers": list{obj{"name": "agent", "image": testImage}}},
+			},
+		},
+	}
+}
+
+// set returns a change that sets the value at a dotted path ("spec.template.spec.containers.0.image");
+// a number names a list element. A nil value removes the attribute.
+func set(at string, value any) func(obj) {
+	return func(config obj) {
+		steps := strings.Split(at, ".")
+		var current any = config
+		for _, step := range steps[:len(steps)-1] {
+			current = child(current, step)
+		}
+		if value == nil {
+			delete(current.(obj), steps[len(steps)-1])
+			return
+		}
+		current.(obj)[steps[len(steps)-1]] = value
+	}
+}
+
+// child steps into an object's attribute, creating it, or a list's element.
+func child(parent any, step string) any {
+	if l, ok := parent.(list); ok {
+		i, err := strconv.Atoi(step)
+		if err != nil || i >= len(l) {
+			panic(fmt.Sprintf("no list element %q", step))
+		}
+		return l[i]
+	}
+	o := parent.(obj)
+	if _, ok := o[step]; !ok {
+		o[step] = obj{}
+	}
+	return o[step]
+}
+
+// container changes the first container of the base DaemonSet.
+func container(attribute string, value any) func(obj) {
+	return set("spec.template.spec.containers.0."+attribute, value)
+}
+
+// podSpec changes the pod spec of the base DaemonSet.
+func podSpec(attribute string, value any) func(obj) {
+	return set("spec.template.spec."+attribute, value)
+}
+
+func both(changes ...func(obj)) func(obj) {
+	return func(config obj) {
+		for _, change := range changes {
+			change(config)
+		}
+	}
+}
+
+const (
+	containerPath = "spec.template.spec.containers[0]"
+	podSpecAt     = "spec.template.spec"
+)
+
+var invalidCases = []invalidCase{
+	// Names and namespaces.
+	{name: "name with capitals", daemonSet: set("metadata.name", "Agent"), summary: "Invalid Kubernetes object name", path: "metadata.name"},
+	{name: "name with underscore", daemonSet: set("metadata.name", "node_agent"), summary: "Invalid Kubernetes object name", path: "metadata.name"},
+	{name: "name too long", daemonSet: set("metadata.name", strings.Repeat("a", 254)), summary: "Invalid Kubernetes object name", path: "metadata.name"},
+	{name: "name starting with a dash", daemonSet: set("metadata.name", "-agent"), summary: "Invalid Kubernetes object name", path: "metadata.name"},
+	{name: "namespace with capitals", daemonSet: set("metadata.namespace", "Kube-System"), summary: "Invalid namespace", path: "metadata.namespace"},
+	{name: "namespace with a dot", daemonSet: set("metadata.namespace", "team.a"), summary: "Invalid namespace", path: "metadata.namespace"},
+	{name: "namespace too long", daemonSet: set("metadata.namespace", strings.Repeat("a", 64)), summary: "Invalid namespace", path: "metadata.namespace"},
+
+	// Labels, annotations and selectors.
+	{name: "label key with two slashes", daemonSet: set("metadata.labels", obj{"a/b/c": "x"}), summary: "Invalid label", path: `metadata.labels["a/b/c"]`},
+	{name: "label value too long", daemonSet: set("metadata.labels", obj{"app": strings.Repeat("v", 64)}), summary: "Invalid label", path: `metadata.labels["app"]`},
+	{name: "label value with a space", daemonSet: set("metadata.labels", obj{"app": "node agent"}), summary: "Invalid label", path: `metadata.labels["app"]`},
+	{name: "annotation key starting with a dash", daemonSet: set("metadata.annotations", obj{"-note": "x"}), summary: "Invalid annotation", path: `metadata.annotations["-note"]`},
+	{name: "pod label value with a space", daemonSet: set("spec.template.metadata.labels", obj{"app": "agent", "tier": "node agent"}),
+		summary: "Invalid label", path: `spec.template.metadata.labels["tier"]`},
+	{name: "no selector", daemonSet: set("spec.selector", nil), summary: "Missing selector", path: "spec.selector"},
+	{name: "selector that misses the pod labels", daemonSet: set("spec.selector.match_labels", obj{"app": "other"}),
+		summary: "Selector does not match the pod template", path: "spec.selector"},
+	{name: "selector with an unknown operator", daemonSet: set("spec.selector.match_expressions", list{obj{"key": "app", "operator": "Equals", "values": list{"agent"}}}),
+		summary: "Invalid selector", path: "spec.selector"},
+	{name: "selector In without values", daemonSet: set("spec.selector.match_expressions", list{obj{"key": "app", "operator": "In"}}),
+		summary: "Invalid selector", path: "spec.selector"},
+
+	// Containers and images.
+	{name: "no containers", daemonSet: podSpec("containers", list{}), summary: "No containers", path: podSpecAt + ".containers"},
+	{name: "container name with capitals", daemonSet: container("name", "Agent"), summary: "Invalid container name", path: containerPath + ".name"},
+	{name: "container name used twice", daemonSet: podSpec("init_containers", list{obj{"name": "agent", "image": testImage}}),
+		summary: "Duplicate container name", path: containerPath + ".name"},
+	{name: "blank image", daemonSet: container("image", " "), summary: "Missing image", path: containerPath + ".image"},
+	{name: "image with trailing space", daemonSet: container("image", testImage+" "), summary: "Invalid image", path: containerPath + ".image"},
+	{name: "unknown image pull policy", daemonSet: container("image_pull_policy", "Sometimes"), summary: "Invalid image pull policy", path: containerPath + ".image_pull_policy"},
+
+	// Quantities.
+	{name: "CPU limit with an unknown suffix", daemonSet: container("resources", obj{"limits": obj{"cpu": "1.5x"}}),
+		summary: "Invalid Kubernetes quantity", path: containerPath + `.resources.limits["cpu"]`},
+	{name: "memory request in words", daemonSet: container("resources", obj{"requests": obj{"memory": "lots"}}),
+		summary: "Invalid Kubernetes quantity", path: containerPath + `.resources.requests["memory"]`},
+	{name: "negative memory limit", daemonSet: container("resources", obj{"limits": obj{"memory": "-1Gi"}}),
+		summary: "Invalid resource quantity", path: containerPath + `.resources.limits["memory"]`},
+	{name: "CPU request above its limit", daemonSet: container("resources", obj{"requests": obj{"cpu": "2"}, "limits": obj{"cpu": "1"}}),
+		summary: "Resource request exceeds its limit", path: containerPath + `.resources.requests["cpu"]`},
+
+	// Probes.
+	{name: "probe without a handler", daemonSet: container("readiness_probe", obj{"period_seconds": 5}), summary: "Invalid probe", path: containerPath + ".readiness_probe"},
+	{name: "probe with two handlers", daemonSet: container("liveness_probe", obj{"exec": obj{"command": list{"true"}}, "tcp_socket": obj{"port": "8080"}}),
+		summary: "Invalid probe", path: containerPath + ".liveness_probe"},
+	{name: "probe port 0", daemonSet: container("liveness_probe", obj{"http_get": obj{"port": "0"}}), summary: "Invalid port", path: containerPath + ".liveness_probe.http_get.port"},
+	{name: "probe port above 65535", daemonSet: container("readiness_probe", obj{"http_get": obj{"port": "70000"}}), summary: "Invalid port", path: containerPath + ".readiness_probe.http_get.port"},
+	{name: "probe port name with an underscore", daemonSet: container("startup_probe", obj{"tcp_socket": obj{"port": "metrics_port"}}),
+		summary: "Invalid port", path: containerPath + ".startup_probe.tcp_socket.port"},
+	{name: "negative probe period", daemonSet: container("readiness_probe", obj{"exec": obj{"command": list{"true"}}, "period_seconds": -1}),
+		summary: "Invalid number", path: containerPath + ".readiness_probe.period_seconds"},
+	{name: "liveness probe needing two successes", daemonSet: container("liveness_probe", obj{"exec": obj{"command": list{"true"}}, "success_threshold": 2}),
+		summary: "Invalid probe setting", path: containerPath + ".liveness_probe.success_threshold"},
+	{name: "exec probe without a command", daemonSet: container("liveness_probe", obj{"exec": obj{"command": list{}}}),
+		summary: "Missing probe command", path: containerPath + ".liveness_probe.exec.command"},
+
+	// Ports.
+	{name: "port without a container port", daemonSet: container("ports", list{obj{"name": "metrics"}}), summary: "Missing container port", path: containerPath + ".ports[0].container_port"},
+	{name: "container port above 65535", daemonSet: container("ports", list{obj{"container_port": 70000}}), summary: "Invalid port", path: containerPath + ".ports[0].container_port"},
+	{name: "host port above 65535", daemonSet: container("ports", list{obj{"container_port": 9100, "host_port": 70000}}), summary: "Invalid port", path: containerPath + ".ports[0].host_port"},
+	{name: "port name longer than 15", daemonSet: container("ports", list{obj{"name": "metrics-endpoint", "container_port": 9100}}),
+		summary: "Invalid port name", path: containerPath + ".ports[0].name"},
+	{name: "port protocol HTTP", daemonSet: container("ports", list{obj{"container_port": 9100, "protocol": "HTTP"}}),
+		summary: "Invalid port protocol", path: containerPath + ".ports[0].protocol"},
+	{name: "port name used twice", daemonSet: container("ports", list{obj{"name": "metrics", "container_port": 9100}, obj{"name": "metrics", "container_port": 9101}}),
+		summary: "Duplicate port name", path: containerPath + ".ports[1].name"},
+
+	// Tolerations.
+	{name: "toleration operator Sometimes", daemonSet: podSpec("tolerations", list{obj{"key": "dedicated", "operator": "Sometimes"}}),
+		summary: "Invalid toleration", path: podSpecAt + ".tolerations[0].operator"},
+	{name: "toleration Exists with a value", daemonSet: podSpec("tolerations", list{obj{"key": "dedicated", "operator": "Exists", "value": "gpu"}}),
+		summary: "Invalid toleration", path: podSpecAt + ".tolerations[0].value"},
+	{name: "toleration effect NoRun", daemonSet: podSpec("tolerations", list{obj{"operator": "Exists", "effect": "NoRun"}}),
+		summary: "Invalid taint effect", path: podSpecAt + ".tolerations[0].effect"},
+	{name: "toleration seconds with NoSchedule", daemonSet: podSpec("tolerations", list{obj{"operator": "Exists", "effect": "NoSchedule", "toleration_seconds": 60}}),
+		summary: "Invalid toleration", path: podSpecAt + ".tolerations[0].effect"},
+	{name: "toleration key with a space", daemonSet: podSpec("tolerations", list{obj{"key": "dedicated node", "operator": "Exists"}}),
+		summary: "Invalid toleration", path: podSpecAt + ".tolerations[0].key"},
+	{name: "toleration without key or Exists", daemonSet: podSpec("tolerations", list{obj{"value": "gpu"}}),
+		summary: "Invalid toleration", path: podSpecAt + ".tolerations[0].operator"},
+
+	// Volumes and host paths.
+	{name: "host path without a path", daemonSet: podSpec("volumes", list{obj{"name": "logs", "host_path": obj{"path": ""}}}),
+		summary: "Missing host path", path: podSpecAt + ".volumes[0].host_path.path"},
+	{name: "host path climbing out", daemonSet: podSpec("volumes", list{obj{"name": "logs", "host_path": obj{"path": "/var/log/../../etc"}}}),
+		summary: "Invalid host path", path: podSpecAt + ".volumes[0].host_path.path"},
+	{name: "host path of an unknown type", daemonSet: podSpec("volumes", list{obj{"name": "logs", "host_path": obj{"path": "/var/log", "type": "Dir"}}}),
+		summary: "Invalid host path type", path: podSpecAt + ".volumes[0].host_path.type"},
+	{name: "volume name with capitals", daemonSet: podSpec("volumes", list{obj{"name": "Logs", "host_path": obj{"path": "/var/log"}}}),
+		summary: "Invalid volume name", path: podSpecAt + ".volumes[0].name"},
+	{name: "mount of an undefined volume", daemonSet: container("volume_mounts", list{obj{"name": "logs", "mount_path": "/var/log"}}),
+		summary: "Unknown volume", path: containerPath + ".volume_mounts[0].name"},
+
+	// The DaemonSet spec.
+	{name: "negative min_ready_seconds", daemonSet: set("spec.min_ready_seconds", -1), summary: "Invalid number", path: "spec.min_ready_seconds"},
+	{name: "negative revision_history_limit", daemonSet: set("spec.revision_history_limit", -1), summary: "Invalid number", path: "spec.revision_history_limit"},
+	{name: "update strategy Rolling", daemonSet: set("spec.update_strategy", obj{"type": "Rolling"}), summary: "Invalid update strategy", path: "spec.update_strategy.type"},
+	{name: "max_unavailable above 100%", daemonSet: set("spec.update_strategy", obj{"rolling_update": obj{"max_unavailable": "110%"}}),
+		summary: "Invalid rolling update", path: "spec.update_strategy.rolling_update.max_unavailable"},
+	{name: "max_unavailable 0 without surge", daemonSet: set("spec.update_strategy", obj{"rolling_update": obj{"max_unavailable": "0"}}),
+		summary: "Invalid rolling update", path: "spec.update_strategy.rolling_update.max_unavailable"},
+	{name: "max_surge with the default max_unavailable", daemonSet: set("spec.update_strategy", obj{"rolling_update": obj{"max_surge": "1"}}),
+		summary: "Invalid rolling update", path: "spec.update_strategy.rolling_update.max_surge"},
+	{name: "max_unavailable beyond int32", daemonSet: set("spec.update_strategy", obj{"rolling_update": obj{"max_unavailable": "2147483648"}}),
+		summary: "Invalid Kubernetes int-or-string", path: "spec.update_strategy.rolling_update.max_unavailable"},
+	{name: "restart policy Never", daemonSet: podSpec("restart_policy", "Never"), summary: "Invalid restart policy", path: podSpecAt + ".restart_policy"},
+	{name: "DNS policy Cluster", daemonSet: podSpec("dns_policy", "Cluster"), summary: "Invalid DNS policy", path: podSpecAt + ".dns_policy"},
+
+	// Timeouts and the provider-side arguments.
+	{name: "create timeout in words", daemonSet: set("timeouts", obj{"create": "ten minutes"}), summary: "Invalid Attribute Value Time Duration", path: "timeouts.create"},
+	{name: "zero update timeout", daemonSet: set("timeouts", obj{"update": "0s"}), summary: "Invalid timeout", path: "timeouts.update"},
+	{name: "negative delete timeout", daemonSet: set("timeouts", obj{"delete": "-5m"}), summary: "Invalid timeout", path: "timeouts.delete"},
+	{name: "empty field manager", daemonSet: set("field_manager", ""), summary: "Invalid Attribute Value Length", path: "field_manager"},
+	{name: "delete propagation Sideways", daemonSet: set("delete_propagation", "Sideways"), summary: "Invalid Attribute Value Match", path: "delete_propagation"},
+
+	// kubedaemon_node_agent, whose host paths are arguments of their own.
+	{name: "node agent name with an underscore", nodeAgent: set("name", "node_agent"), summary: "Invalid node agent name", path: "name"},
+	{name: "node agent host path that is relative", nodeAgent: set("host_paths", list{obj{"path": "var/log"}}),
+		summary: "Invalid absolute path", path: "host_paths[0].path"},
+	{name: "node agent host path climbing out", nodeAgent: set("host_paths", list{obj{"path": "/var/log/../../etc"}}),
+		summary: "Invalid absolute path", path: "host_paths[0].path"},
+	{name: "node agent mount path that is relative", nodeAgent: set("host_paths", list{obj{"path": "/var/log", "mount_path": "host/log"}}),
+		summary: "Invalid absolute path", path: "host_paths[0].mount_path"},
+	{name: "node agent image with a space", nodeAgent: set("image", "fluent bit:3.2"), summary: "Invalid container image", path: "image"},
+
+	// Import IDs.
+	{name: "import ID without a namespace", importID: "agent", summary: "Invalid import ID"},
+	{name: "import ID with three parts", importID: "default/agent/extra", summary: "Invalid import ID"},
+	{name: "import ID with an empty namespace", importID: "/agent", summary: "Invalid import ID"},
+	{name: "import ID with a namespace in capitals", importID: "Default/agent", summary: "Invalid import ID"},
+	{name: "import ID with an invalid name", importID: "default/agent_1", summary: "Invalid import ID"},
+
+	// The provider configuration.
+	{name: "host with another scheme", provider: obj{"host": "ftp://kube.example"}, summary: "Invalid Kubernetes configuration", path: "host"},
+	{name: "host without a host name", provider: obj{"host": "https://"}, summary: "Invalid Kubernetes configuration", path: "host"},
+	{name: "CA that is not PEM", provider: obj{"cluster_ca_certificate": "LS0tLS1CRUdJTg=="}, summary: "Invalid Kubernetes configuration", path: "cluster_ca_certificate"},
+	{name: "insecure with a CA", provider: obj{"insecure": true, "cluster_ca_certificate": testCAPEM}, summary: "Invalid Kubernetes configuration", path: "insecure"},
+	{name: "client certificate without its key", provider: obj{"client_certificate": testCAPEM}, summary: "Invalid Kubernetes configuration", path: "client_key"},
+	{name: "username without password", provider: obj{"username": "admin"}, summary: "Invalid Kubernetes configuration", path: "password"},
+	{name: "token with basic authentication", provider: obj{"token": "abc", "username": "admin", "password": "secret"}, summary: "Invalid Kubernetes configuration", path: "token"},
+	{name: "token with a line break", provider: obj{"token": "abc\n"}, summary: "Invalid Kubernetes configuration", path: "token"},
+	{name: "proxy with another scheme", provider: obj{"proxy_url": "ftp://proxy.example:21"}, summary: "Invalid Kubernetes configuration", path: "proxy_url"},
+	{name: "kubeconfig that does not exist", provider: obj{"config_path": "/nonexistent/kubeconfig"}, summary: "Invalid Kubernetes configuration", path: "config_path"},
+	{name: "config_path with config_paths", provider: obj{"config_path": "/a", "config_paths": list{"/b"}}, summary: "Invalid Attribute Combination", path: "config_path"},
+	{name: "empty config_path", provider: obj{"config_path": ""}, summary: "Invalid Attribute Value Length", path: "config_path"},
+	{name: "exec with an unknown API version", provider: obj{"exec": list{obj{"api_version": "v1", "command": "get-token"}}},
+		summary: "Invalid Attribute Value Match", path: "exec[0].api_version"},
+	{name: "exec with an empty command", provider: obj{"exec": list{obj{"api_version": "client.authentication.k8s.io/v1", "command": ""}}},
+		summary: "Invalid Attribute Value Length", path: "exec[0].command"},
+}
+
+// testCAPEM is a well-formed self-signed certificate, for the cases about how certificates combine.
+var testCAPEM = func() string {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	template := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test-ca"},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}()
+
+// TestValidationTable sends every case through the provider's protocol server, as Terraform
+// would: validation for a resource or the provider configuration (then Configure, where the client
+// is built), ImportResourceState for an import ID. Each must give its error, at its path, and the
+// server must not panic.
+func TestValidationTable(t *testing.T) {
+	if len(invalidCases) < 40 {
+		t.Fatalf("%d cases, want at least 40", len(invalidCases))
+	}
+	// Only the configuration under test counts, not the environment's KUBE_* variables.
+	isolateProviderEnv(t)
+	ctx := context.Background()
+	server, err := providerserver.NewProtocol6WithError(New("test")())()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range invalidCases {
+		t.Run(tc.name, func(t *testing.T) {
+			diags := tc.validate(t, ctx, server, schemas)
+			for _, d := range diags {
+				if d.Severity == tfprotov6.DiagnosticSeverityError && d.Summary == tc.summary && pathString(d.Attribute) == tc.path {
+					return
+				}
+			}
+			var got []string
+			for _, d := range diags {
+				got = append(got, fmt.Sprintf("%s at %q: %s", d.Summary, pathString(d.Attribute), d.Detail))
+			}
+			t.Errorf("want the error %q at %q, got:\n  %s", tc.summary, tc.path, strings.Join(got, "\n  "))
+		})
+	}
+}
+
+// validate makes the requests Terraform makes before any that needs the cluster, and returns their
+// diagnostics.
+func (tc invalidCase) validate(t *testing.T, ctx context.Context, server tfprotov6.ProviderServer, schemas *tfprotov6.GetProviderSchemaResponse) []*tfprotov6.Diagnostic {
+	t.Helper()
+	switch {
+	case tc.importID != "":
+		resp, err := server.ImportResourceState(ctx, &tfprotov6.ImportResourceStateRequest{TypeName: "kubedaemon_daemonset", ID: tc.importID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Diagnostics
+	case tc.provider != nil:
+		config := dynamicValue(t, schemas.Provider.ValueType(), tc.provider)
+		validated, err := server.ValidateProviderConfig(ctx, &tfprotov6.ValidateProviderConfigRequest{Config: config})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(validated.Diagnostics, isError) {
+			return validated.Diagnostics
+		}
+		configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: config})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return configured.Diagnostics
+	default:
+		typeName, config := tc.resourceConfig()
+		resp, err := server.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{
+			TypeName: typeName,
+			Config:   dynamicValue(t, schemas.ResourceSchemas[typeName].ValueType(), config),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Diagnostics
+	}
+}
+
+func isError(d *tfprotov6.Diagnostic) bool { return d.Severity == tfprotov6.DiagnosticSeverityError }
+
+func dynamicValue(t *testing.T, typ tftypes.Type, config obj) *tfprotov6.DynamicValue {
+	t.Helper()
+	value, err := terraformValue(typ, config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dv, err := tfprotov6.NewDynamicValue(typ, value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &dv
+}
+
+// terraformValue converts a configuration written as Go values into a value of typ, as Terraform
+// would send it: attributes left out are null.
+func terraformValue(typ tftypes.Type, v any) (tftypes.Value, error) {
+	if v == nil {
+		return tftypes.NewValue(typ, nil), nil
+	}
+	switch typ := typ.(type) {
+	case tftypes.Object:
+		given, ok := v.(obj)
+		if !ok {
+			return tftypes.Value{}, fmt.Errorf("want an object, got %T", v)
+		}
+		attributes := map[string]tftypes.Value{}
+		for name, attrType := range typ.AttributeTypes {
+			value, err := terraformValue(attrType, given[name])
+			if err != nil {
+				return tftypes.Value{}, fmt.Errorf("%s: %w", name, err)
+			}
+			attributes[name] = value
+		}
+		for name := range given {
+			if _, ok := typ.AttributeTypes[name]; !ok {
+				return tftypes.Value{}, fmt.Errorf("the schema has no attribute %q", name)
+			}
+		}
+		return tftypes.NewValue(typ, attributes), nil
+	case tftypes.List:
+		return elements(typ, typ.ElementType, v)
+	case tftypes.Set:
+		return elements(typ, typ.ElementType, v)
+	case tftypes.Map:
+		given, ok := v.(obj)
+		if !ok {
+			return tftypes.Value{}, fmt.Errorf("want a map, got %T", v)
+		}
+		values := map[string]tftypes.Value{}
+		for key, e := range given {
+			value, err := terraformValue(typ.ElementType, e)
+			if err != nil {
+				return tftypes.Value{}, fmt.Errorf("[%q]: %w", key, err)
+			}
+			values[key] = value
+		}
+		return tftypes.NewValue(typ, values), nil
+	}
+	if n, ok := v.(int); ok {
+		v = big.NewFloat(float64(n))
+	}
+	if err := tftypes.ValidateValue(typ, v); err != nil {
+		return tftypes.Value{}, err
+	}
+	return tftypes.NewValue(typ, v), nil
+}
+
+func elements(typ, elementType tftypes.Type, v any) (tftypes.Value, error) {
+	given, ok := v.(list)
+	if !ok {
+		return tftypes.Value{}, fmt.Errorf("want a list, got %T", v)
+	}
+	values := make([]tftypes.Value, len(given))
+	for i, e := range given {
+		value, err := terraformValue(elementType, e)
+		if err != nil {
+			return tftypes.Value{}, fmt.Errorf("[%d]: %w", i, err)
+		}
+		values[i] = value
+	}
+	return tftypes.NewValue(typ, values), nil
+}
+
+// pathString writes an attribute path as spec.containers[0].resources.limits["cpu"].
+func pathString(p *tftypes.AttributePath) string {
+	if p == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, step := range p.Steps() {
+		switch step := step.(type) {
+		case tftypes.AttributeName:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(string(step))
+		case tftypes.ElementKeyInt:
+			fmt.Fprintf(&b, "[%d]", step)
+		case tftypes.ElementKeyString:
+			fmt.Fprintf(&b, "[%q]", string(step))
+		default:
+			fmt.Fprintf(&b, "[%v]", step)
+		}
+	}
+	return b.String()
+}
+
+// TestAccValidationTable plans every case with Terraform itself, against a provider whose host is a
+// listener that only counts connections: each case must fail with its summary, and no request may
+// reach the listener.
+func TestAccValidationTable(t *testing.T) {
+	skipUnlessAcc(t)
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer listener.Close()
+	var connections atomic.Int64
+	go func() {
+		for {
+			conn, err := listener.Accept()
+			if err != nil {
+				return
+			}
+			connections.Add(1)
+			_ = conn.Close()
+		}
+	}()
+	host := "https://" + listener.Addr().String()
+	for _, tc := range invalidCases {
+		t.Run(tc.name, func(t *testing.T) {
+			step := resource.TestStep{ExpectError: regexp.MustCompile(`Error: ` + wrapped(tc.summary)), PlanOnly: true}
+			// Any request the provider made would go to the listener, unless the case sets a host.
+			providerArguments := obj{"host": host}
+			maps.Copy(providerArguments, tc.provider)
+			if tc.importID != "" {
+				step.PlanOnly, step.ResourceName, step.ImportState, step.ImportStateId = false, daemonSetAddress, true, tc.importID
+			}
+			typeName, config := tc.resourceConfig()
+			step.Config = hclBlock(`provider "kubedaemon"`, providerArguments) + hclBlock(`resource "`+typeName+`" "test"`, config)
+			before := connections.Load()
+			// Deferred, so that it also runs when resource.Test fails the case.
+			defer func() {
+				if n := connections.Load() - before; n > 0 {
+					t.Errorf("the provider opened %d connections to the cluster for a configuration it should refuse before", n)
+				}
+			}()
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{step},
+			})
+		})
+	}
+}
+
+// hclBlock renders a block whose arguments are given as Go values; the provider's exec is a nested
+// block, everything else an attribute.
+func hclBlock(header string, arguments obj) string {
+	var b strings.Builder
+	b.WriteString(header + " {\n")
+	for _, name := range slices.Sorted(maps.Keys(arguments)) {
+		if name == "exec" {
+			for _, block := range arguments[name].(list) {
+				b.WriteString("  " + strings.ReplaceAll(hclBlock("exec", block.(obj)), "\n", "\n  "))
+				b.WriteString("\n")
+			}
+			continue
+		}
+		fmt.Fprintf(&b, "  %s = %s\n", name, hclValue(arguments[name], "  "))
+	}
+	return b.String() + "}\n"
+}
+
+// hclValue renders a value as an HCL expression.
+func hclValue(v any, indent string) string {
+	switch v := v.(type) {
+	case obj:
+		if len(v) == 0 {
+			return "{}"
+		}
+		var b strings.Builder
+		b.WriteString("{\n")
+		for _, key := range slices.Sorted(maps.Keys(v)) {
+			fmt.Fprintf(&b, "%s  %s = %s\n", indent, hclString(key), hclValue(v[key], indent+"  "))
+		}
+		return b.String() + indent + "}"
+	case list:
+		items := make([]string, len(v))
+		for i, item := range v {
+			items[i] = hclValue(item, indent)
+		}
+		return "[" + strings.Join(items, ", ") + "]"
+	case string:
+		return hclString(v)
+	default:
+		return fmt.Sprint(v)
+	}
+}
