@@ -9,6 +9,11 @@ cd "$root"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# The environment may name a CLI configuration file that does not exist, which only adds warnings.
+if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -e "$TF_CLI_CONFIG_FILE" ]; then
+  unset TF_CLI_CONFIG_FILE
+fi
+
 status=0
 if ! terraform fmt -check -recursive -diff examples; then
   echo "docs-check: examples/ is not formatted: run 'make generate'" >&2

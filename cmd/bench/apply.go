@@ -79,6 +79,10 @@ func (h *harness) measureApply(ctx context.Context, o options) (applyResult, err
 		}
 		t.run.coveredAfter = v.coveredAt.Sub(started)
 	}
+	if _, since := h.watcher.lastReady(tfNamespace, seedName); since.After(started.Add(r.terraform.wall)) {
+		return r, fmt.Errorf("terraform apply returned %v before the last node's pod became Ready, by its Ready transition time",
+			since.Sub(started.Add(r.terraform.wall)))
+	}
 	h.logf("apply: terraform returned after %v, %v after the last node was covered, %d uncovered; kubectl returned after %v, %v after, %d uncovered",
 		r.terraform.wall.Round(time.Millisecond), r.terraform.lag().Round(time.Millisecond), r.terraform.uncovered,
 		r.kubectl.wall.Round(time.Millisecond), r.kubectl.lag().Round(time.Millisecond), r.kubectl.uncovered)

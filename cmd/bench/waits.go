@@ -120,9 +120,6 @@ func (h *harness) rollout(ctx context.Context, o options, namespace, patch strin
 	if err != nil {
 		return run, err
 	}
-	if view := h.watcher.view(namespace, rolloutName); view.uncovered > 0 && view.hash != before {
-		h.logf("the wait returned while the watcher saw %d nodes uncovered; waiting for the watcher", view.uncovered)
-	}
 	// The watcher may receive the last event a moment after the wait did.
 	_, err = h.watcher.await(waitCtx, namespace, rolloutName, func(v setView) bool {
 		return v.hash != "" && v.hash != before && !v.coveredAt.IsZero()
@@ -132,6 +129,9 @@ func (h *harness) rollout(ctx context.Context, o options, namespace, patch strin
 	}
 	seen, since := h.watcher.lastReady(namespace, rolloutName)
 	run.latency, run.conditionLatency = returned.Sub(seen), returned.Sub(since)
+	if since.After(returned) {
+		return run, fmt.Errorf("the wait returned %v before the last counted node's pod became Ready, by its Ready transition time", since.Sub(returned))
+	}
 	return run, nil
 }
 

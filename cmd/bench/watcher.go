@@ -19,10 +19,12 @@ import (
 // watcher is the benchmark's independent view of coverage: its own informers and a deliberately
 // simple rule, written without package coverage so that it can judge the provider. A node counts
 // when it is Ready, matches the DaemonSet's nodeSelector and has no NoSchedule or NoExecute taint
-// beyond those the DaemonSet controller tolerates for every daemon pod; it is covered when a pod the
-// DaemonSet controls is bound to it, not terminating, Ready and labelled with the hash of the
-// DaemonSet's newest ControllerRevision. The benchmark's DaemonSets use nothing more (no affinity,
-// no tolerations, no minReadySeconds while latency is measured).
+// beyond those the DaemonSet controller tolerates for every daemon pod and the not-ready and
+// unreachable taints, which the node lifecycle controller removes some time after the node is Ready
+// (DESIGN.md: such a node is one the DaemonSet is meant for). It is covered when a pod the DaemonSet
+// controls is bound to it, not terminating, Ready and labelled with the hash of the DaemonSet's
+// newest ControllerRevision. The benchmark's DaemonSets use nothing more (no affinity, no
+// tolerations, no minReadySeconds while latency is measured).
 type watcher struct {
 	mu        sync.Mutex
 	nodes     map[string]watchedNode
@@ -41,11 +43,15 @@ type watchedNode struct {
 	counted bool
 }
 
+// watchedSet is the watcher's bookkeeping for one DaemonSet, kept up to date event by event so that
+// the watcher keeps pace with the API server on thousands of nodes.
 type watchedSet struct {
 	uid          types.UID
 	nodeSelector labels.Selector
 	hash         string
-	uncovered    int
+	// covering counts the covering pods of each node; uncovered, the counted nodes with none.
+	covering  map[string]int
+	uncovered int
 	// coveredAt is when the event arrived after which no counted node was uncovered; zero while one is.
 	coveredAt time.Time
 }
@@ -67,15 +73,16 @@ type watchedRevision struct {
 	hash   string
 }
 
-// tolerated are the taints the DaemonSet controller adds tolerations for to every daemon pod (and
-// that the benchmark's DaemonSets, without hostNetwork, get).
-var tolerated = map[corev1.Taint]bool{
-	{Key: corev1.TaintNodeNotReady, Effect: corev1.TaintEffectNoExecute}:        true,
-	{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoExecute}:     true,
-	{Key: corev1.TaintNodeDiskPressure, Effect: corev1.TaintEffectNoSchedule}:   true,
-	{Key: corev1.TaintNodeMemoryPressure, Effect: corev1.TaintEffectNoSchedule}: true,
-	{Key: corev1.TaintNodePIDPressure, Effect: corev1.TaintEffectNoSchedule}:    true,
-	{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule}:  true,
+// ignoredTaints are the taint keys that do not keep a Ready node from counting: the DaemonSet
+// controller's tolerations for daemon pods (without hostNetwork) and the lifecycle controller's
+// not-ready and unreachable taints.
+var ignoredTaints = map[string]bool{
+	corev1.TaintNodeNotReady:       true,
+	corev1.TaintNodeUnreachable:    true,
+	corev1.TaintNodeDiskPressure:   true,
+	corev1.TaintNodeMemoryPressure: true,
+	corev1.TaintNodePIDPressure:    true,
+	corev1.TaintNodeUnschedulable:  true,
 }
 
 // startWatcher starts the informers and returns once they have listed; they stop with ctx.
@@ -131,21 +138,24 @@ func (w *watcher) updateNode(obj any, deleted bool) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	was := map[*watchedSet]bool{}
+	for _, set := range w.sets {
+		was[set] = w.nodeUncovered(set, node.Name)
+	}
 	if deleted {
 		delete(w.nodes, node.Name)
 	} else {
 		w.nodes[node.Name] = watchedNode{labels: labels.Set(node.Labels), counted: nodeCounted(node)}
 	}
-	for _, set := range w.sets {
-		w.evaluate(set)
+	for set, before := range was {
+		w.recount(set, node.Name, before)
 	}
 	w.notify()
 }
 
 func nodeCounted(node *corev1.Node) bool {
 	for _, taint := range node.Spec.Taints {
-		if (taint.Effect == corev1.TaintEffectNoSchedule || taint.Effect == corev1.TaintEffectNoExecute) &&
-			!tolerated[corev1.Taint{Key: taint.Key, Effect: taint.Effect}] {
+		if (taint.Effect == corev1.TaintEffectNoSchedule || taint.Effect == corev1.TaintEffectNoExecute) && !ignoredTaints[taint.Key] {
 			return false
 		}
 	}
@@ -169,11 +179,12 @@ func (w *watcher) updatePod(obj any, deleted bool) {
 	now := time.Now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	old, existed := w.pods[pod.UID]
+	p := old
 	if deleted {
 		delete(w.pods, pod.UID)
 		delete(w.podsOf[owner.UID], pod.UID)
 	} else {
-		p := w.pods[pod.UID]
 		p.owner, p.node, p.hash = owner.UID, pod.Spec.NodeName, pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]
 		p.deleting = pod.DeletionTimestamp != nil
 		p.ready = false
@@ -192,7 +203,21 @@ func (w *watcher) updatePod(obj any, deleted bool) {
 		w.podsOf[owner.UID][pod.UID] = true
 	}
 	if set := w.sets[owner.UID]; set != nil {
-		w.evaluate(set)
+		nodes := map[string]bool{}
+		for _, q := range []watchedPod{old, p} {
+			if q.node != "" {
+				nodes[q.node] = w.nodeUncovered(set, q.node)
+			}
+		}
+		if existed && w.covers(set, old) {
+			set.covering[old.node]--
+		}
+		if !deleted && w.covers(set, p) {
+			set.covering[p.node]++
+		}
+		for node, before := range nodes {
+			w.recount(set, node, before)
+		}
 	}
 	w.notify()
 }
@@ -211,14 +236,18 @@ func (w *watcher) updateDaemonSet(obj any, deleted bool) {
 		w.notify()
 		return
 	}
+	selector := labels.SelectorFromSet(ds.Spec.Template.Spec.NodeSelector)
 	set := w.sets[ds.UID]
+	if set != nil && set.nodeSelector.String() == selector.String() {
+		return // a status update
+	}
 	if set == nil {
 		set = &watchedSet{uid: ds.UID}
 		w.sets[ds.UID] = set
 	}
 	w.setByName[key] = ds.UID
-	set.nodeSelector = labels.SelectorFromSet(ds.Spec.Template.Spec.NodeSelector)
-	w.evaluate(set)
+	set.nodeSelector = selector
+	w.rebuild(set)
 	w.notify()
 }
 
@@ -239,40 +268,60 @@ func (w *watcher) updateRevision(obj any, deleted bool) {
 		w.revisions[rev.UID] = watchedRevision{owner: owner.UID, number: rev.Revision, hash: rev.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]}
 	}
 	if set := w.sets[owner.UID]; set != nil {
-		w.evaluate(set)
+		w.rebuild(set)
 	}
 	w.notify()
 }
 
-// evaluate recounts the uncovered nodes of set; w.mu is held.
-func (w *watcher) evaluate(set *watchedSet) {
-	uid := set.uid
+// rebuild counts the covering pods of every node of set and its uncovered nodes afresh, after its
+// current revision or nodeSelector changed; w.mu is held.
+func (w *watcher) rebuild(set *watchedSet) {
 	var newest watchedRevision
 	for _, rev := range w.revisions {
-		if rev.owner == uid && rev.number > newest.number {
+		if rev.owner == set.uid && rev.number > newest.number {
 			newest = rev
 		}
 	}
 	set.hash = newest.hash
-	covered := map[string]bool{}
-	for podUID := range w.podsOf[uid] {
+	set.covering = map[string]int{}
+	for podUID := range w.podsOf[set.uid] {
 		if p := w.pods[podUID]; w.covers(set, p) {
-			covered[p.node] = true
+			set.covering[p.node]++
 		}
 	}
-	uncovered := 0
-	for name, node := range w.nodes {
-		if node.counted && set.nodeSelector.Matches(node.labels) && !covered[name] {
-			uncovered++
+	set.uncovered = 0
+	for name := range w.nodes {
+		if w.nodeUncovered(set, name) {
+			set.uncovered++
 		}
 	}
+	w.markCovered(set)
+}
+
+// recount adjusts set's count of uncovered nodes after a change to node, which was uncovered
+// before it or not; w.mu is held.
+func (w *watcher) recount(set *watchedSet, node string, before bool) {
+	switch after := w.nodeUncovered(set, node); {
+	case before && !after:
+		set.uncovered--
+	case !before && after:
+		set.uncovered++
+	}
+	w.markCovered(set)
+}
+
+func (w *watcher) nodeUncovered(set *watchedSet, name string) bool {
+	node, ok := w.nodes[name]
+	return ok && node.counted && set.nodeSelector.Matches(node.labels) && set.covering[name] == 0
+}
+
+func (w *watcher) markCovered(set *watchedSet) {
 	switch {
-	case uncovered > 0 || set.hash == "":
+	case set.uncovered > 0 || set.hash == "":
 		set.coveredAt = time.Time{}
 	case set.coveredAt.IsZero():
 		set.coveredAt = time.Now()
 	}
-	set.uncovered = uncovered
 }
 
 func (w *watcher) covers(set *watchedSet, p watchedPod) bool {
@@ -323,8 +372,7 @@ func (w *watcher) await(ctx context.Context, namespace, name string, done func(s
 	}
 }
 
-// awaitCounted returns once at least n of the nodes selector matches count (Ready, no taint that
-// keeps daemon pods away).
+// awaitCounted returns once at least n of the nodes selector matches count.
 func (w *watcher) awaitCounted(ctx context.Context, selector labels.Selector, n int) error {
 	for {
 		w.mu.Lock()

@@ -14,67 +14,127 @@ import (
 // Compute judges every node of s for the DaemonSet s.DaemonSet, which must be set. It indexes the
 // pods by node once, so its cost grows with nodes plus pods (and the sort of the nodes by name).
 func Compute(s State, o Options) Report {
-	ds := s.DaemonSet
-	r := Report{
-		Revision:           CurrentRevisionHash(ds, s.Revisions),
-		GenerationObserved: ds.Status.ObservedGeneration >= ds.Generation,
-		OnDelete:           ds.Spec.UpdateStrategy.Type == appsv1.OnDeleteDaemonSetStrategyType,
-		NodesTotal:         len(s.Nodes),
-		Nodes:              make([]NodeReport, 0, len(s.Nodes)),
-	}
-	judge := podJudge{
-		revision:        r.Revision,
-		onDelete:        r.OnDelete,
-		minReadySeconds: ds.Spec.MinReadySeconds,
-		now:             o.Now,
-	}
-	eligibility := newEligibility(ds)
-	podsByNode := ownedPodsByNode(ds, s.Pods)
+	j := NewJudge(s.DaemonSet, s.Revisions, o.CountNotReadyNodes)
+	podsByNode := ownedPodsByNode(s.DaemonSet, s.Pods)
 
 	nodes := slices.Clone(s.Nodes)
 	slices.SortFunc(nodes, func(a, b *corev1.Node) int { return strings.Compare(a.Name, b.Name) })
-
+	reports := make([]NodeReport, 0, len(nodes))
 	for _, node := range nodes {
-		nr := NodeReport{Name: node.Name}
-		nr.Eligible, nr.Reason, nr.Message = eligibility.check(node)
-		var notReadyMessage string
-		nr.NodeReady, notReadyMessage = nodeReady(node)
-		nr.Counted = nr.Eligible && (nr.NodeReady || o.CountNotReadyNodes)
+		reports = append(reports, j.Node(node, podsByNode[node.Name], o.Now))
+	}
+	return j.Report(reports)
+}
 
-		pod, v := judge.bestPod(podsByNode[node.Name])
-		if pod != nil {
-			nr.Pod = pod.Name
-			nr.PodPhase = string(pod.Status.Phase)
-			ready := podCondition(pod, corev1.PodReady)
-			nr.PodReady = ready != nil && ready.Status == corev1.ConditionTrue
-			nr.CurrentRevision = judge.isCurrent(pod)
-		}
+// Judge holds what judging a node needs from one state of a DaemonSet: its spec, its current
+// revision and its observed generation. Compute judges every node with it; a wait that keeps each
+// node's verdict judges again only the nodes an event touched, and makes a new Judge when the
+// DaemonSet's generation, observed generation or current revision changes.
+type Judge struct {
+	ds                 *appsv1.DaemonSet
+	revision           string
+	countNotReadyNodes bool
+	eligibility        *eligibilityCheck
+	pods               podJudge
+}
 
+// NewJudge prepares the judgement of nodes for ds, whose revisions are given; countNotReadyNodes is
+// Options.CountNotReadyNodes.
+func NewJudge(ds *appsv1.DaemonSet, revisions []*appsv1.ControllerRevision, countNotReadyNodes bool) *Judge {
+	revision := CurrentRevisionHash(ds, revisions)
+	return &Judge{
+		ds:                 ds,
+		revision:           revision,
+		countNotReadyNodes: countNotReadyNodes,
+		eligibility:        newEligibility(ds),
+		pods: podJudge{
+			revision:        revision,
+			onDelete:        ds.Spec.UpdateStrategy.Type == appsv1.OnDeleteDaemonSetStrategyType,
+			minReadySeconds: ds.Spec.MinReadySeconds,
+		},
+	}
+}
+
+// Node judges node at the moment now, from the pods bound to it or aimed at it (see TargetNodeName);
+// pods the DaemonSet does not control are ignored.
+func (j *Judge) Node(node *corev1.Node, pods []*corev1.Pod, now time.Time) NodeReport {
+	judge := j.pods
+	judge.now = now
+	nr := NodeReport{Name: node.Name}
+	nr.Eligible, nr.Reason, nr.Message = j.eligibility.check(node)
+	var notReadyMessage string
+	nr.NodeReady, notReadyMessage = nodeReady(node)
+	nr.Counted = nr.Eligible && (nr.NodeReady || j.countNotReadyNodes)
+
+	pod, v := judge.bestPod(owned(j.ds, pods))
+	if pod != nil {
+		nr.Pod = pod.Name
+		nr.PodPhase = string(pod.Status.Phase)
+		ready := podCondition(pod, corev1.PodReady)
+		nr.PodReady = ready != nil && ready.Status == corev1.ConditionTrue
+		nr.CurrentRevision = judge.isCurrent(pod)
+	}
+
+	switch {
+	case !nr.Eligible:
+		// The best pod is terminating only when all of them are.
+		nr.misscheduled = pod != nil && pod.DeletionTimestamp == nil
+	case !nr.Counted:
+		nr.Reason, nr.Message = ReasonNodeNotReady, notReadyMessage
+	case v.reason == "":
+		nr.Covered = true
+	default:
+		nr.Reason, nr.Message = v.reason, v.message
+	}
+	return nr
+}
+
+// Report sums up the verdicts of all nodes, which must be sorted by name, into the DaemonSet's report.
+func (j *Judge) Report(nodes []NodeReport) Report {
+	r := Report{
+		Revision:           j.revision,
+		GenerationObserved: j.ds.Status.ObservedGeneration >= j.ds.Generation,
+		OnDelete:           j.pods.onDelete,
+		NodesTotal:         len(nodes),
+		Nodes:              nodes,
+	}
+	for _, nr := range nodes {
 		switch {
+		case nr.misscheduled:
+			r.Misscheduled++
 		case !nr.Eligible:
-			// The best pod is terminating only when all of them are.
-			if pod != nil && pod.DeletionTimestamp == nil {
-				r.Misscheduled++
-			}
 		case !nr.Counted:
 			r.Eligible++
-			nr.Reason, nr.Message = ReasonNodeNotReady, notReadyMessage
-			r.NotReady = append(r.NotReady, node.Name)
+			r.NotReady = append(r.NotReady, nr.Name)
 		default:
 			r.Eligible++
 			r.Counted++
-			if v.reason == "" {
-				nr.Covered = true
+			if nr.Covered {
 				r.Covered++
 			} else {
-				nr.Reason, nr.Message = v.reason, v.message
-				r.Uncovered = append(r.Uncovered, node.Name)
+				r.Uncovered = append(r.Uncovered, nr.Name)
 			}
 		}
-		r.Nodes = append(r.Nodes, nr)
 	}
 	r.Complete = r.GenerationObserved && r.Covered == r.Counted
 	return r
+}
+
+// owned returns the pods ds controls, without copying when they all are.
+func owned(ds *appsv1.DaemonSet, pods []*corev1.Pod) []*corev1.Pod {
+	for i, pod := range pods {
+		if ownedBy(pod, ds) {
+			continue
+		}
+		out := slices.Clone(pods[:i])
+		for _, pod := range pods[i+1:] {
+			if ownedBy(pod, ds) {
+				out = append(out, pod)
+			}
+		}
+		return out
+	}
+	return pods
 }
 
 // ownedPodsByNode groups the pods ds controls by the node they are bound to or, not yet bound, the
@@ -85,16 +145,16 @@ func ownedPodsByNode(ds *appsv1.DaemonSet, pods []*corev1.Pod) map[string][]*cor
 		if !ownedBy(pod, ds) {
 			continue
 		}
-		if node := targetNodeName(pod); node != "" {
+		if node := TargetNodeName(pod); node != "" {
 			byNode[node] = append(byNode[node], pod)
 		}
 	}
 	return byNode
 }
 
-// targetNodeName is the node a daemon pod is bound to or, before the scheduler binds it, the node the
-// controller pinned it to with a required matchFields metadata.name In [node].
-func targetNodeName(pod *corev1.Pod) string {
+// TargetNodeName is the node a daemon pod is bound to or, before the scheduler binds it, the node the
+// controller pinned it to with a required matchFields metadata.name In [node]; "" for neither.
+func TargetNodeName(pod *corev1.Pod) string {
 	if pod.Spec.NodeName != "" {
 		return pod.Spec.NodeName
 	}

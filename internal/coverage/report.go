@@ -73,6 +73,10 @@ type NodeReport struct {
 	Reason Reason
 	// Message gives the detail: the untolerated taint, the container's waiting message, and so on.
 	Message string
+
+	// misscheduled is set when the node is not eligible but runs a pod of the DaemonSet that is not
+	// being deleted.
+	misscheduled bool
 }
 
 // Report is the verdict for one DaemonSet over all nodes.

@@ -72,7 +72,12 @@ func applyAndWait(ctx context.Context, client *kubeclient.Client, m appliedDaemo
 	if err != nil {
 		var incomplete *rollout.IncompleteError
 		if errors.As(err, &incomplete) {
-			diags.AddError(fmt.Sprintf("DaemonSet %s did not cover every node", id), err.Error())
+			summary := fmt.Sprintf("DaemonSet %s did not cover every node", id)
+			if errors.Is(err, context.Canceled) {
+				// Terraform was interrupted: say so, since the rollout itself may be healthy.
+				summary = fmt.Sprintf("Wait for DaemonSet %s interrupted before it covered every node", id)
+			}
+			diags.AddError(summary, err.Error())
 		} else {
 			diags.AddError(fmt.Sprintf("Cannot follow the rollout of DaemonSet %s", id), client.ExplainError(err).Error())
 		}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -26,19 +27,19 @@ func daemonSetIdentitySchema() identityschema.Schema {
 	}
 }
 
-// setIdentity records the identity of the object now in state; clients without identity support
-// pass no identity and nothing is recorded.
+// setIdentity records the identity of the object now in state, from its id "namespace/name" (both
+// resources keep one); clients without identity support pass no identity and nothing is recorded.
 func setIdentity(ctx context.Context, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
 	if identity == nil || state.Raw.IsNull() {
 		return
 	}
-	var namespace, name types.String
-	diags.Append(state.GetAttribute(ctx, path.Root("metadata").AtName("namespace"), &namespace)...)
-	diags.Append(state.GetAttribute(ctx, path.Root("metadata").AtName("name"), &name)...)
-	if diags.HasError() {
+	var id types.String
+	diags.Append(state.GetAttribute(ctx, path.Root("id"), &id)...)
+	namespace, name, found := strings.Cut(id.ValueString(), "/")
+	if diags.HasError() || !found {
 		return
 	}
-	diags.Append(identity.Set(ctx, identityModel{Namespace: namespace, Name: name})...)
+	diags.Append(identity.Set(ctx, identityModel{Namespace: types.StringValue(namespace), Name: types.StringValue(name)})...)
 }
 
 // keepIdentity gives a resource that Read found gone the identity namespace/name. The framework

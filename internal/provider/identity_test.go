@@ -13,7 +13,7 @@ var identityType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{"names
 
 // importByIdentity sends the ImportResourceState call Terraform 1.12+ makes for an import block
 // with an identity, through the provider's real protocol server.
-func importByIdentity(t *testing.T, namespace, name string) *tfprotov6.ImportResourceStateResponse {
+func importByIdentity(t *testing.T, typeName, namespace, name string) *tfprotov6.ImportResourceStateResponse {
 	t.Helper()
 	server, err := testAccProtoV6ProviderFactories["kubedaemon"]()
 	if err != nil {
@@ -28,7 +28,7 @@ func importByIdentity(t *testing.T, namespace, name string) *tfprotov6.ImportRes
 		t.Fatal(err)
 	}
 	resp, err := server.ImportResourceState(ctx, &tfprotov6.ImportResourceStateRequest{
-		TypeName: "kubedaemon_daemonset",
+		TypeName: typeName,
 		Identity: &tfprotov6.ResourceIdentityData{IdentityData: &identity},
 	})
 	if err != nil {
@@ -38,7 +38,7 @@ func importByIdentity(t *testing.T, namespace, name string) *tfprotov6.ImportRes
 }
 
 func TestDaemonSetImportByIdentity(t *testing.T) {
-	resp := importByIdentity(t, "monitoring", "node-exporter")
+	resp := importByIdentity(t, "kubedaemon_daemonset", "monitoring", "node-exporter")
 	for _, d := range resp.Diagnostics {
 		t.Fatalf("unexpected diagnostic: %s: %s", d.Summary, d.Detail)
 	}
@@ -71,7 +71,7 @@ func TestDaemonSetImportByIdentity(t *testing.T) {
 }
 
 func TestDaemonSetImportByIdentity_missingName(t *testing.T) {
-	resp := importByIdentity(t, "monitoring", "")
+	resp := importByIdentity(t, "kubedaemon_daemonset", "monitoring", "")
 	if len(resp.Diagnostics) == 0 || !strings.Contains(resp.Diagnostics[0].Detail, "namespace and name are required") {
 		t.Fatalf("diagnostics = %v, want the missing-name error", resp.Diagnostics)
 	}
@@ -89,4 +89,34 @@ func daemonSetStateType(t *testing.T) tftypes.Type {
 		t.Fatal(err)
 	}
 	return schemas.ResourceSchemas["kubedaemon_daemonset"].ValueType()
+}
+
+func TestNodeAgentImportByIdentity(t *testing.T) {
+	resp := importByIdentity(t, "kubedaemon_node_agent", "logging", "log-collector")
+	for _, d := range resp.Diagnostics {
+		t.Fatalf("unexpected diagnostic: %s: %s", d.Summary, d.Detail)
+	}
+	if len(resp.ImportedResources) != 1 {
+		t.Fatalf("imported %d resources, want 1", len(resp.ImportedResources))
+	}
+	server, err := testAccProtoV6ProviderFactories["kubedaemon"]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, err := resp.ImportedResources[0].State.Unmarshal(schemas.ResourceSchemas["kubedaemon_node_agent"].ValueType())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attrs map[string]tftypes.Value
+	if err := state.As(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	if err := attrs["id"].As(&id); err != nil || id != "logging/log-collector" {
+		t.Errorf("id = %q (%v), want logging/log-collector", id, err)
+	}
 }

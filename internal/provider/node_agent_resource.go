@@ -21,6 +21,7 @@ var (
 	_ resource.ResourceWithImportState    = (*nodeAgentResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*nodeAgentResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*nodeAgentResource)(nil)
+	_ resource.ResourceWithIdentity       = (*nodeAgentResource)(nil)
 )
 
 // NewNodeAgentResource returns the kubedaemon_node_agent resource.
@@ -51,6 +52,7 @@ func (r *nodeAgentResource) Create(ctx context.Context, req resource.CreateReque
 		return
 	}
 	r.apply(ctx, &plan, nil, plan.Timeouts.Create, &resp.State, &resp.Diagnostics)
+	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *nodeAgentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -61,6 +63,7 @@ func (r *nodeAgentResource) Update(ctx context.Context, req resource.UpdateReque
 		return
 	}
 	r.apply(ctx, &plan, &prior, plan.Timeouts.Update, &resp.State, &resp.Diagnostics)
+	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 // apply puts the agent's ServiceAccount, when it creates one, and then its DaemonSet through the
@@ -99,6 +102,7 @@ func (r *nodeAgentResource) Read(ctx context.Context, req resource.ReadRequest, 
 	state.fillDefaults()
 	if !readDaemonSet(ctx, r.client, namespace, name, &state, &resp.Diagnostics) {
 		resp.State.RemoveResource(ctx)
+		keepIdentity(ctx, namespace, name, resp.Identity, &resp.Diagnostics)
 		return
 	}
 	if resp.Diagnostics.HasError() {
@@ -118,6 +122,11 @@ func (r *nodeAgentResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
+}
+
+func (r *nodeAgentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = daemonSetIdentitySchema()
 }
 
 func (r *nodeAgentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -16,9 +16,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// The checks below mirror the API server's validation of a DaemonSet's pod template
-// (k8s.io/kubernetes pkg/apis/core/validation), after its defaults: what they refuse, the server
-// would refuse at apply time, after Terraform had already planned the change.
+// The checks below mirror the API server's validation (k8s.io/kubernetes pkg/apis/core/validation),
+// after its defaults, of a DaemonSet's pod template and of the pods the controller makes from it:
+// what they refuse, the server would refuse at apply time, or in every pod of the rollout, after
+// Terraform had planned the change. TestAccValidationTable_apiServerAgrees holds them to the server.
 
 // validatePodSpec checks the pod spec of a DaemonSet's template, at is its attribute path.
 func validatePodSpec(at path.Path, spec *corev1.PodSpec) diag.Diagnostics {
@@ -62,6 +63,7 @@ func checkContainers(diags *diag.Diagnostics, at path.Path, containers []corev1.
 				fmt.Sprintf("Container name %q is used twice; names must be unique across containers and init_containers.", c.Name))
 		}
 		names[c.Name] = true
+		// A template may leave the image to an admission webhook; a pod may not, so the rollout would fail.
 		switch trimmed := strings.TrimSpace(c.Image); {
 		case trimmed == "":
 			diags.AddAttributeError(ci.AtName("image"), "Missing image",

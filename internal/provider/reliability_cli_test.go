@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -78,6 +79,53 @@ func (c *terraformCLI) command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd.Dir = c.dir
 	cmd.Env = c.env
 	return cmd
+}
+
+// background is a terraform command started without waiting for it.
+type background struct {
+	cmd  *exec.Cmd
+	out  bytes.Buffer
+	done chan struct{}
+	err  error // set when done closes
+}
+
+// start starts terraform with args, and extraEnv added to the environment; the command is killed
+// if it still runs when the test ends.
+func (c *terraformCLI) start(extraEnv []string, args ...string) *background {
+	c.t.Helper()
+	cmd := c.command(c.t.Context(), args...)
+	cmd.Env = append(cmd.Env, extraEnv...)
+	b := &background{cmd: cmd, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = &b.out, &b.out
+	if err := cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	go func() {
+		b.err = cmd.Wait()
+		close(b.done)
+	}()
+	return b
+}
+
+// exited reports whether the command has ended.
+func (b *background) exited() bool {
+	select {
+	case <-b.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// interrupt sends the command os.Interrupt, as Ctrl-C in a terminal does.
+func (b *background) interrupt() error {
+	return b.cmd.Process.Signal(os.Interrupt)
+}
+
+// wait waits for the command to end and returns its error and its combined output.
+func (b *background) wait() (string, error) {
+	<-b.done
+	return b.out.String(), b.err
 }
 
 // run runs terraform and returns its combined output.

@@ -45,34 +45,23 @@ func TestAccDaemonSet_interruptDuringWait(t *testing.T) {
 	cli := newTerraformCLI(t, config.String())
 	logFile := filepath.Join(t.TempDir(), "terraform.log")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	apply := cli.command(ctx, "apply", "-auto-approve", "-no-color")
-	apply.Env = append(apply.Env, "TF_LOG=INFO", "TF_LOG_PATH="+logFile)
-	var out bytes.Buffer
-	apply.Stdout, apply.Stderr = &out, &out
-	if err := apply.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- apply.Wait() }()
+	apply := cli.start([]string{"TF_LOG=INFO", "TF_LOG_PATH=" + logFile}, "apply", "-auto-approve", "-no-color")
 	// The provider logs its progress every 5 s while it waits: the interrupt lands inside the wait.
 	waitFor(t, 2*time.Minute, "the provider to report that it waits for the rollout", func() (bool, error) {
-		select {
-		case err := <-exited:
-			return false, fmt.Errorf("terraform apply exited before the wait (%v):\n%s", err, out.String())
-		default:
+		if apply.exited() {
+			out, err := apply.wait()
+			t.Fatalf("terraform apply exited before the wait (%v):\n%s", err, out)
 		}
 		log, err := os.ReadFile(logFile)
 		return bytes.Contains(log, []byte("waiting for the DaemonSet to cover every node")), err
 	})
 	interrupted := time.Now()
-	if err := apply.Process.Signal(os.Interrupt); err != nil {
+	if err := apply.interrupt(); err != nil {
 		t.Fatal(err)
 	}
-	err := <-exited
+	out, err := apply.wait()
 	took := time.Since(interrupted)
-	t.Logf("terraform apply exited %v after the interrupt (%v):\n%s", took.Round(time.Millisecond), err, out.String())
+	t.Logf("terraform apply exited %v after the interrupt (%v):\n%s", took.Round(time.Millisecond), err, out)
 	if took > 2*time.Second {
 		t.Errorf("terraform apply took %v to exit after the interrupt, want at most 2s", took)
 	}
@@ -156,28 +145,22 @@ output "nodes" {
 	cli.mustRun("apply", "-auto-approve", "-no-color")
 
 	rewrite(t, filepath.Join(cli.dir, "main.tf"), fmt.Sprintf("image = %q", testImage), fmt.Sprintf("image = %q", "registry.k8s.io/pause:3.9"))
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	update := cli.command(ctx, "apply", "-auto-approve", "-no-color")
-	var out bytes.Buffer
-	update.Stdout, update.Stderr = &out, &out
-	if err := update.Start(); err != nil {
-		t.Fatal(err)
-	}
+	update := cli.start(nil, "apply", "-auto-approve", "-no-color")
 	waitFor(t, 2*time.Minute, "the update to reach the DaemonSet", func() (bool, error) {
-		ds, err := cs.AppsV1().DaemonSets(ns).Get(ctx, "agent", metav1.GetOptions{})
+		ds, err := cs.AppsV1().DaemonSets(ns).Get(context.Background(), "agent", metav1.GetOptions{})
 		return err == nil && ds.Generation == 2, err
 	})
 	patch := []byte(`{"metadata":{"labels":{"node-not-ready.stage.kwok.x-k8s.io":"true"}}}`)
-	if _, err := cs.CoreV1().Nodes().Patch(ctx, fails, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+	if _, err := cs.CoreV1().Nodes().Patch(context.Background(), fails, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	failed := time.Now()
-	if err := update.Wait(); err != nil {
-		t.Fatalf("the update failed: %v\n%s", err, out.String())
+	out, err := update.wait()
+	if err != nil {
+		t.Fatalf("the update failed: %v\n%s", err, out)
 	}
-	t.Logf("the update returned %v after node %s was made NotReady:\n%s", time.Since(failed).Round(time.Millisecond), fails, out.String())
-	if !regexp.MustCompile(`(?s)Warning: Eligible nodes are not Ready.*` + regexp.QuoteMeta(fails)).MatchString(out.String()) {
+	t.Logf("the update returned %v after node %s was made NotReady:\n%s", time.Since(failed).Round(time.Millisecond), fails, out)
+	if !regexp.MustCompile(`(?s)Warning: Eligible nodes are not Ready.*` + regexp.QuoteMeta(fails)).MatchString(out) {
 		t.Errorf("the update did not warn that node %s is not Ready", fails)
 	}
 

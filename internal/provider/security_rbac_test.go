@@ -185,8 +185,9 @@ func authenticateAs(t *testing.T, kubeconfig string) {
 	}
 }
 
-// TestAccProvider_minimalClusterRole runs the seed tests of the resource and the data source with
-// the provider authenticated as a ServiceAccount bound only to the documented ClusterRole.
+// TestAccProvider_minimalClusterRole runs the seed tests of the resources and the data source with
+// the provider authenticated as a ServiceAccount bound only to the documented ClusterRole (the
+// node agent's creates its ServiceAccount too).
 func TestAccProvider_minimalClusterRole(t *testing.T) {
 	skipUnlessAcc(t)
 	cs := testAccClient(t)
@@ -196,6 +197,7 @@ func TestAccProvider_minimalClusterRole(t *testing.T) {
 	authenticateAs(t, kubeconfig)
 	t.Run("daemonset", TestAccDaemonSet_seedImportUpdate)
 	t.Run("coverage", TestAccCoverageDataSource_seed)
+	t.Run("node agent", TestAccNodeAgent_logCollector)
 }
 
 // TestAccProvider_missingPermissionNamed takes one rule out of the documented ClusterRole: the

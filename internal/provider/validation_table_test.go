@@ -21,9 +21,14 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Configurations the provider must refuse, each with the error summary and the attribute path it
@@ -87,28 +92,34 @@ func set(at string, value any) func(obj) {
 		for _, step := range steps[:len(steps)-1] {
 			current = child(current, step)
 		}
+		target, ok := current.(obj)
+		if !ok {
+			panic(fmt.Sprintf("%s: %T is not an object", at, current))
+		}
 		if value == nil {
-			delete(current.(obj), steps[len(steps)-1])
+			delete(target, steps[len(steps)-1])
 			return
 		}
-		current.(obj)[steps[len(steps)-1]] = value
+		target[steps[len(steps)-1]] = value
 	}
 }
 
-// child steps into an object's attribute, creating it, or a list's element.
+// child steps into a list's element or an object's attribute, which it creates if need be.
 func child(parent any, step string) any {
-	if l, ok := parent.(list); ok {
+	switch parent := parent.(type) {
+	case list:
 		i, err := strconv.Atoi(step)
-		if err != nil || i >= len(l) {
+		if err != nil || i >= len(parent) {
 			panic(fmt.Sprintf("no list element %q", step))
 		}
-		return l[i]
+		return parent[i]
+	case obj:
+		if _, ok := parent[step]; !ok {
+			parent[step] = obj{}
+		}
+		return parent[step]
 	}
-	o := parent.(obj)
-	if _, ok := o[step]; !ok {
-		o[step] = obj{}
-	}
-	return o[step]
+	panic(fmt.Sprintf("cannot step into %T with %q", parent, step))
 }
 
 // container changes the first container of the base DaemonSet.
@@ -121,12 +132,42 @@ func podSpec(attribute string, value any) func(obj) {
 	return set("spec.template.spec."+attribute, value)
 }
 
-func both(changes ...func(obj)) func(obj) {
-	return func(config obj) {
-		for _, change := range changes {
-			change(config)
-		}
+// validDaemonSet sets, with valid values, every field that the cases break: the rules must refuse
+// what the API server refuses and nothing more.
+func validDaemonSet() obj {
+	config := baseDaemonSet()
+	for _, change := range []func(obj){
+		set("metadata.labels", obj{"app.kubernetes.io/name": "agent"}),
+		set("metadata.annotations", obj{"example.com/owner": "team-a"}),
+		set("spec.selector.match_expressions", list{obj{"key": "tier", "operator": "Exists"}}),
+		set("spec.template.metadata.labels", obj{"app": "agent", "tier": "node"}),
+		set("spec.min_ready_seconds", 0),
+		set("spec.revision_history_limit", 0),
+		set("spec.update_strategy", obj{"type": "RollingUpdate", "rolling_update": obj{"max_unavailable": "0", "max_surge": "10%"}}),
+		podSpec("restart_policy", "Always"),
+		podSpec("dns_policy", "ClusterFirstWithHostNet"),
+		podSpec("tolerations", list{
+			obj{"operator": "Exists"},
+			obj{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"},
+			obj{"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "toleration_seconds": 300},
+		}),
+		podSpec("volumes", list{obj{"name": "logs", "host_path": obj{"path": "/var/log", "type": "Directory"}}, obj{"name": "scratch", "empty_dir": obj{}}}),
+		podSpec("init_containers", list{obj{"name": "setup", "image": testImage}}),
+		container("image_pull_policy", "IfNotPresent"),
+		container("ports", list{
+			obj{"name": "metrics", "container_port": 9100, "host_port": 9100, "protocol": "TCP"},
+			obj{"container_port": 8125, "protocol": "UDP"},
+		}),
+		container("readiness_probe", obj{"http_get": obj{"port": "metrics", "scheme": "HTTP"}, "period_seconds": 10}),
+		container("liveness_probe", obj{"tcp_socket": obj{"port": "9100"}, "success_threshold": 1}),
+		container("startup_probe", obj{"grpc": obj{"port": 9090}, "failure_threshold": 30}),
+		container("resources", obj{"requests": obj{"cpu": "100m", "memory": "64Mi"}, "limits": obj{"cpu": "0.1", "memory": "128Mi"}}),
+		container("volume_mounts", list{obj{"name": "logs", "mount_path": "/var/log", "read_only": true}, obj{"name": "scratch", "mount_path": "/tmp"}}),
+		set("timeouts", obj{"create": "15m", "update": "1h", "delete": "30s"}),
+	} {
+		change(config)
 	}
+	return config
 }
 
 const (
@@ -306,7 +347,7 @@ var testCAPEM = func() string {
 // TestValidationTable sends every case through the provider's protocol server, as Terraform
 // would: validation for a resource or the provider configuration (then Configure, where the client
 // is built), ImportResourceState for an import ID. Each must give its error, at its path, and the
-// server must not panic.
+// server must not panic. Valid configurations that set every field the cases break must pass.
 func TestValidationTable(t *testing.T) {
 	if len(invalidCases) < 40 {
 		t.Fatalf("%d cases, want at least 40", len(invalidCases))
@@ -321,6 +362,21 @@ func TestValidationTable(t *testing.T) {
 	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for typeName, config := range map[string]obj{
+		"kubedaemon_daemonset":  validDaemonSet(),
+		"kubedaemon_node_agent": {"name": "agent", "image": testImage, "host_paths": list{obj{"path": "/var/log"}}},
+	} {
+		resp, err := server.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{
+			TypeName: typeName,
+			Config:   dynamicValue(t, schemas.ResourceSchemas[typeName].ValueType(), config),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range resp.Diagnostics {
+			t.Errorf("a valid %s: %s at %q: %s", typeName, d.Summary, pathString(d.Attribute), d.Detail)
+		}
 	}
 	for _, tc := range invalidCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -540,10 +596,10 @@ func hclBlock(header string, arguments obj) string {
 	var b strings.Builder
 	b.WriteString(header + " {\n")
 	for _, name := range slices.Sorted(maps.Keys(arguments)) {
-		if name == "exec" {
-			for _, block := range arguments[name].(list) {
-				b.WriteString("  " + strings.ReplaceAll(hclBlock("exec", block.(obj)), "\n", "\n  "))
-				b.WriteString("\n")
+		if blocks, ok := arguments[name].(list); ok && name == "exec" {
+			for _, block := range blocks {
+				nested, _ := block.(obj)
+				b.WriteString("  " + strings.ReplaceAll(hclBlock("exec", nested), "\n", "\n  ") + "\n")
 			}
 			continue
 		}
@@ -575,5 +631,66 @@ func hclValue(v any, indent string) string {
 		return hclString(v)
 	default:
 		return fmt.Sprint(v)
+	}
+}
+
+// TestAccValidationTable_apiServerAgrees checks the rules against the API server they mirror: the
+// server must refuse every resource case whose object can be built, in a server-side dry run, either
+// the DaemonSet itself or the pods the controller would make from it (the server requires an image
+// of a pod, not of a template); it must accept the valid configuration and its pods. Cases about
+// provider-side arguments (timeouts, field manager) or values the schema types refuse before an
+// object exists have no server verdict.
+func TestAccValidationTable_apiServerAgrees(t *testing.T) {
+	skipUnlessAcc(t)
+	cs := testAccClient(t)
+	ctx := context.Background()
+	var schemaResp fwresource.SchemaResponse
+	NewDaemonSetResource().Schema(ctx, fwresource.SchemaRequest{}, &schemaResp)
+	dryRun := metav1.DryRunAll
+	// apply sends the configuration as the provider would, then one of the pods it would make.
+	apply := func(t *testing.T, config obj) error {
+		t.Helper()
+		raw, err := terraformValue(schemaResp.Schema.Type().TerraformType(ctx), config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m daemonSetModel
+		diags := tfsdk.Plan{Schema: schemaResp.Schema, Raw: raw}.Get(ctx, &m)
+		ac, d := m.applyConfiguration(ctx)
+		if diags.Append(d...); diags.HasError() {
+			t.Skipf("no object to send: %v", diags)
+		}
+		if _, err := cs.AppsV1().DaemonSets(*ac.Namespace).Apply(ctx, ac,
+			metav1.ApplyOptions{FieldManager: "kubedaemon-test", DryRun: []string{dryRun}}); err != nil {
+			return err
+		}
+		ds, diags := m.daemonSetObject(ctx)
+		if diags.HasError() {
+			t.Fatal(diags)
+		}
+		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{GenerateName: "agent-", Labels: ds.Spec.Template.Labels}, Spec: ds.Spec.Template.Spec}
+		_, err = cs.CoreV1().Pods(ds.Namespace).Create(ctx, pod, metav1.CreateOptions{DryRun: []string{dryRun}})
+		return err
+	}
+	t.Run("valid", func(t *testing.T) {
+		if err := apply(t, validDaemonSet()); err != nil {
+			t.Errorf("the API server refuses the valid configuration: %v", err)
+		}
+	})
+	for _, tc := range invalidCases {
+		if tc.daemonSet == nil || !strings.HasPrefix(tc.path, "spec") && !strings.HasPrefix(tc.path, "metadata") {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			config := baseDaemonSet()
+			tc.daemonSet(config)
+			err := apply(t, config)
+			// An invalid namespace name is one no namespace can have: the server finds none.
+			refused := apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) ||
+				apierrors.IsNotFound(err) && strings.HasPrefix(tc.path, "metadata.namespace")
+			if !refused {
+				t.Errorf("the provider refuses it with %q at %s, the API server answers %v", tc.summary, tc.path, err)
+			}
+		})
 	}
 }

@@ -282,6 +282,8 @@ func podReady(pod *corev1.Pod) bool {
 // controller has observed the DaemonSet's generation and that every Ready node its nodeSelector
 // matches runs a Ready pod of the newest revision. Nodes created after since are left out: the wait
 // that ended cannot have known them. It returns the covered node names.
+//
+//nolint:unparam // the call sites name the DaemonSet they check
 func assertCovered(t *testing.T, cs kubernetes.Interface, namespace, name string, since time.Time) []string {
 	t.Helper()
 	ctx := context.Background()

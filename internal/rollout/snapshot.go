@@ -4,8 +4,10 @@
 package rollout
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -23,7 +25,9 @@ const pageSize = 500
 // Snapshot reads the DaemonSet, its ControllerRevisions, the pods its selector matches and all nodes,
 // each with a consistent read (no resource version), paged. The DaemonSet is read first and its revisions after
 // it: the controller creates a revision before it records the generation as observed, so the list
-// holds the revision of every generation the DaemonSet read says is observed.
+// holds the revision of every generation the DaemonSet read says is observed. The three lists run at
+// once, since the time of the read is mostly the API server's. The pods and nodes keep only what
+// package coverage reads (see slim).
 //
 // A missing DaemonSet gives a *NotFoundError, a Forbidden answer a *PermissionError.
 func Snapshot(ctx context.Context, cs kubernetes.Interface, namespace, name string) (coverage.State, error) {
@@ -35,20 +39,24 @@ func Snapshot(ctx context.Context, cs kubernetes.Interface, namespace, name stri
 	if err != nil {
 		return coverage.State{}, err
 	}
-	revisions, err := listRevisions(ctx, cs, ds, selector)
-	if err != nil {
-		return coverage.State{}, err
-	}
-	pods, err := listAll(ctx, access{"list", "", "pods", namespace},
-		metav1.ListOptions{LabelSelector: selector.String()}, cs.CoreV1().Pods(namespace).List,
-		func(l *corev1.PodList) []corev1.Pod { return l.Items })
-	if err != nil {
-		return coverage.State{}, err
-	}
-	nodes, err := listAll(ctx, access{"list", "", "nodes", ""},
+	var (
+		wg                      sync.WaitGroup
+		revisions               []*appsv1.ControllerRevision
+		pods                    []*corev1.Pod
+		nodes                   []*corev1.Node
+		revErr, podErr, nodeErr error
+	)
+	wg.Go(func() { revisions, revErr = listRevisions(ctx, cs, ds, selector) })
+	wg.Go(func() {
+		pods, podErr = listAll(ctx, access{"list", "", "pods", namespace},
+			metav1.ListOptions{LabelSelector: selector.String()}, cs.CoreV1().Pods(namespace).List,
+			func(l *corev1.PodList) []corev1.Pod { return l.Items })
+	})
+	nodes, nodeErr = listAll(ctx, access{"list", "", "nodes", ""},
 		metav1.ListOptions{}, cs.CoreV1().Nodes().List,
 		func(l *corev1.NodeList) []corev1.Node { return l.Items })
-	if err != nil {
+	wg.Wait()
+	if err := cmp.Or(revErr, podErr, nodeErr); err != nil {
 		return coverage.State{}, err
 	}
 	return coverage.State{DaemonSet: ds, Revisions: revisions, Pods: pods, Nodes: nodes}, nil
@@ -119,14 +127,21 @@ func listAll[T any, L interface{ GetContinue() string }](ctx context.Context, a 
 	}
 }
 
-// slim drops the fields the coverage report never reads and that dominate an object's size, so that
-// a wait over thousands of nodes keeps a modest cache.
+// slim drops what the coverage report never reads, so that a read or a wait over thousands of nodes
+// holds a modest heap: every object's managed fields, and of pods and nodes everything but their
+// metadata (without annotations), a pod's nodeName, affinity and status, and a node's taints,
+// unschedulable flag and conditions. TestSlim checks that reports do not change.
 func slim(obj any) any {
-	if m, ok := obj.(metav1.Object); ok {
-		m.SetManagedFields(nil)
-	}
-	if node, ok := obj.(*corev1.Node); ok {
-		node.Status.Images = nil
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		o.ManagedFields, o.Annotations = nil, nil
+		o.Spec = corev1.PodSpec{NodeName: o.Spec.NodeName, Affinity: o.Spec.Affinity}
+	case *corev1.Node:
+		o.ManagedFields, o.Annotations = nil, nil
+		o.Spec = corev1.NodeSpec{Taints: o.Spec.Taints, Unschedulable: o.Spec.Unschedulable}
+		o.Status = corev1.NodeStatus{Conditions: o.Status.Conditions}
+	case metav1.Object:
+		o.SetManagedFields(nil)
 	}
 	return obj
 }

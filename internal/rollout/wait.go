@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -34,10 +35,13 @@ type Options struct {
 
 // Wait watches the DaemonSet, its pods and all nodes and returns the coverage report as soon as it is
 // complete: the controller has observed the DaemonSet's generation and every counted node runs a
-// ready pod of the current revision. Each change recomputes the report (a burst of changes, once).
+// ready pod of the current revision. Each change judges again only the nodes it touched (a burst of
+// changes, once), so that an event costs the same on a cluster of 5,000 nodes as on one of 5; the
+// whole report is computed for progress, at the end and when the verdicts say it is complete.
 //
 // The watches are client-go reflectors (paged lists, relist on 410 Gone, reconnection after API
-// server restarts). ControllerRevisions are not watched but listed with a consistent read whenever the
+// server restarts); the first read of the DaemonSet, too, outlasts a restarting API server.
+// ControllerRevisions are not watched but listed with a consistent read whenever the
 // DaemonSet's generation, observed generation or collision count changes: the controller creates a
 // revision before it records the generation as observed, while a revision watch could lag the
 // DaemonSet watch and make old pods look current. So the requests a wait makes depend on neither the
@@ -46,10 +50,7 @@ type Options struct {
 // When ctx ends first, Wait returns the last report and an *IncompleteError; when the DaemonSet is
 // missing or deleted meanwhile, a *NotFoundError; when access is denied, a *PermissionError.
 func Wait(ctx context.Context, cs kubernetes.Interface, namespace, name string, opts Options) (coverage.Report, error) {
-	ds, err := getDaemonSet(ctx, cs, namespace, name)
-	if err != nil && ctx.Err() != nil {
-		return coverage.Report{}, &IncompleteError{Namespace: namespace, Name: name, Cause: context.Cause(ctx), unread: true}
-	}
+	ds, err := getDaemonSetThroughOutage(ctx, cs, namespace, name)
 	if err != nil {
 		return coverage.Report{}, err
 	}
@@ -73,9 +74,26 @@ func Wait(ctx context.Context, cs kubernetes.Interface, namespace, name string, 
 		daemonSets: ws.watchDaemonSet(watchCtx, namespace, name),
 		pods:       ws.watchPods(watchCtx, namespace, selector),
 		nodes:      ws.watchNodes(watchCtx),
+		touched:    &ws.touched,
 		warned:     map[string]bool{},
 	}
 	return w.run(ctx, ws)
+}
+
+// judgeKey holds what a node's verdict depends on besides the node and its pods: the DaemonSet
+// object, its spec and its current revision.
+type judgeKey struct {
+	uid        types.UID
+	generation int64
+	revision   string
+}
+
+// nodeVerdict is what the wait keeps of a node's report.
+type nodeVerdict struct {
+	// uncovered: counted and not covered.
+	uncovered bool
+	// notReady: eligible, not Ready, and therefore not counted.
+	notReady bool
 }
 
 // revisionKey holds the DaemonSet fields whose change can bring a new current revision.
@@ -100,6 +118,18 @@ type waiter struct {
 	seen bool
 
 	daemonSets, pods, nodes *watchedStore
+	touched                 *touchedNodes
+
+	// ds is the DaemonSet as of the last recompute that got as far as judging nodes (nil until then).
+	ds *appsv1.DaemonSet
+	// judge judges nodes for the DaemonSet state judgeOf; verdicts holds each node's latest verdict,
+	// uncovered the number of counted nodes among them that are not covered, and pending the nodes
+	// whose pod becomes available at a moment no event marks.
+	judge     *coverage.Judge
+	judgeOf   judgeKey
+	verdicts  map[string]nodeVerdict
+	uncovered int
+	pending   map[string]time.Time
 
 	// revisions were listed for the DaemonSet state revisionsOf; revisionsRead is false until the
 	// list for the current state succeeded.
@@ -111,6 +141,7 @@ type waiter struct {
 	retryDelay  time.Duration
 	revisionErr error
 
+	// report is the last whole report, computed for progress, at the end or when complete.
 	report   coverage.Report
 	reported bool
 	warned   map[string]bool
@@ -130,11 +161,12 @@ func (w *waiter) run(ctx context.Context, ws *watches) (coverage.Report, error) 
 	for {
 		select {
 		case <-ctx.Done():
+			w.computeReport(time.Now())
 			return w.report, w.incomplete(ws.explain(context.Cause(ctx)))
 		case err := <-ws.fatal:
 			return w.report, err
 		case <-progress:
-			if w.reported {
+			if w.computeReport(time.Now()) {
 				w.opts.Progress(w.report)
 			}
 			continue
@@ -176,17 +208,95 @@ func (w *waiter) recompute(ctx context.Context) (bool, error) {
 	if err := w.readRevisions(ctx, ds, now); err != nil || !w.revisionsRead {
 		return false, err
 	}
-	pods := items[*corev1.Pod](w.pods)
+	w.ds = ds
+	judged := w.judgeNodes(now)
+	w.warnNotReady(judged)
+	for _, at := range w.pending {
+		if w.wakeAt.IsZero() || at.Before(w.wakeAt) {
+			w.wakeAt = at
+		}
+	}
+	if ds.Status.ObservedGeneration < ds.Generation || w.uncovered > 0 {
+		return false, nil
+	}
+	// The verdicts say complete: the whole report, judged afresh, has the last word.
+	w.computeReport(now)
+	return w.report.Complete, nil
+}
+
+// judgeNodes judges again the nodes that changes touched, every node when the DaemonSet's spec or
+// current revision changed or a cache was listed again, and the nodes whose pod has just become
+// available; it returns the nodes it judged.
+func (w *waiter) judgeNodes(now time.Time) []string {
+	touched, all := w.touched.take()
+	key := judgeKey{w.ds.UID, w.ds.Generation, coverage.CurrentRevisionHash(w.ds, w.revisions)}
+	if w.judge == nil || key != w.judgeOf {
+		w.judge, w.judgeOf, all = coverage.NewJudge(w.ds, w.revisions, w.opts.CountNotReadyNodes), key, true
+	}
+	if all || touched == nil {
+		touched = map[string]bool{}
+	}
+	if all {
+		w.verdicts, w.uncovered, w.pending = make(map[string]nodeVerdict, len(w.verdicts)), 0, map[string]time.Time{}
+		for _, name := range w.nodes.ListKeys() {
+			touched[name] = true
+		}
+	}
+	for name, at := range w.pending {
+		if !at.After(now) {
+			touched[name] = true
+		}
+	}
+	judged := make([]string, 0, len(touched))
+	for name := range touched {
+		if w.verdicts[name].uncovered {
+			w.uncovered--
+		}
+		delete(w.verdicts, name)
+		delete(w.pending, name)
+		obj, exists, _ := w.nodes.GetByKey(name)
+		node, ok := obj.(*corev1.Node)
+		if !exists || !ok {
+			continue
+		}
+		pods := podsOn(w.pods, name)
+		nr := w.judge.Node(node, pods, now)
+		v := nodeVerdict{uncovered: nr.Counted && !nr.Covered, notReady: nr.Eligible && !nr.Counted}
+		if v.uncovered {
+			w.uncovered++
+		}
+		w.verdicts[name] = v
+		if at := nextAvailable(pods, w.ds.Spec.MinReadySeconds, now); !at.IsZero() {
+			w.pending[name] = at
+		}
+		judged = append(judged, name)
+	}
+	return judged
+}
+
+// podsOn returns the cached pods bound to or aimed at the node.
+func podsOn(pods *watchedStore, node string) []*corev1.Pod {
+	objs, _ := pods.ByIndex(podsByNode, node)
+	out := make([]*corev1.Pod, 0, len(objs))
+	for _, obj := range objs {
+		if pod, ok := obj.(*corev1.Pod); ok {
+			out = append(out, pod)
+		}
+	}
+	return out
+}
+
+// computeReport computes the whole report from the caches, for the DaemonSet state of the last
+// recompute, and says whether there is one.
+func (w *waiter) computeReport(now time.Time) bool {
+	if w.ds == nil {
+		return false
+	}
 	w.report = coverage.Compute(
-		coverage.State{DaemonSet: ds, Revisions: w.revisions, Pods: pods, Nodes: items[*corev1.Node](w.nodes)},
+		coverage.State{DaemonSet: w.ds, Revisions: w.revisions, Pods: items[*corev1.Pod](w.pods), Nodes: items[*corev1.Node](w.nodes)},
 		coverage.Options{Now: now, CountNotReadyNodes: w.opts.CountNotReadyNodes})
 	w.reported = true
-	w.warnNotReady()
-	if w.report.Complete {
-		return true, nil
-	}
-	w.wakeAt = nextAvailable(pods, ds.Spec.MinReadySeconds, now)
-	return false, nil
+	return true
 }
 
 // readRevisions lists the DaemonSet's ControllerRevisions again when the DaemonSet changed in a way
@@ -221,19 +331,21 @@ func (w *waiter) readRevisions(ctx context.Context, ds *appsv1.DaemonSet, now ti
 	return nil
 }
 
-// warnNotReady reports the not-Ready eligible nodes not reported before.
-func (w *waiter) warnNotReady() {
+// warnNotReady reports those of the judged nodes that are eligible and not Ready, if not reported
+// before.
+func (w *waiter) warnNotReady(judged []string) {
 	if w.opts.NotReadyWarning == nil {
 		return
 	}
 	var fresh []string
-	for _, node := range w.report.NotReady {
-		if !w.warned[node] {
+	for _, node := range judged {
+		if w.verdicts[node].notReady && !w.warned[node] {
 			w.warned[node] = true
 			fresh = append(fresh, node)
 		}
 	}
 	if len(fresh) > 0 {
+		slices.Sort(fresh)
 		w.opts.NotReadyWarning(fresh)
 	}
 }

@@ -19,30 +19,46 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
 )
 
-// watchedStore is a reflector's store: it keeps slimmed objects and signals every change on a
-// channel of capacity one, so that a burst of events costs one recompute.
+// watchedStore is a reflector's store: it keeps slimmed objects, notes the nodes whose verdict a
+// change bears on, and signals every change on a channel of capacity one, so that a burst of events
+// costs one recompute.
 type watchedStore struct {
-	cache.Store
+	cache.Indexer
 	synced  atomic.Bool
 	changed chan<- struct{}
+	// nodesOf names the nodes an object bears on; nil when the store's objects bear on every node.
+	nodesOf func(obj any) []string
+	touched *touchedNodes
 }
 
+// Changes are noted after the store holds them: a recompute that takes the notes reads at least the
+// state they describe.
+
 func (s *watchedStore) Add(obj any) error {
-	err := s.Store.Add(slim(obj))
+	err := s.Indexer.Add(slim(obj))
+	s.touch(obj)
 	s.signal()
 	return err
 }
 
 func (s *watchedStore) Update(obj any) error {
-	err := s.Store.Update(slim(obj))
+	old, existed, _ := s.Indexer.Get(obj)
+	err := s.Indexer.Update(slim(obj))
+	if existed {
+		s.touch(old)
+	}
+	s.touch(obj)
 	s.signal()
 	return err
 }
 
 func (s *watchedStore) Delete(obj any) error {
-	err := s.Store.Delete(obj)
+	err := s.Indexer.Delete(obj)
+	s.touch(obj)
 	s.signal()
 	return err
 }
@@ -52,10 +68,74 @@ func (s *watchedStore) Replace(list []any, resourceVersion string) error {
 	for _, obj := range list {
 		slim(obj)
 	}
-	err := s.Store.Replace(list, resourceVersion)
+	err := s.Indexer.Replace(list, resourceVersion)
+	if s.nodesOf != nil {
+		s.touched.addAll()
+	}
 	s.synced.Store(true)
 	s.signal()
 	return err
+}
+
+func (s *watchedStore) touch(obj any) {
+	if s.nodesOf != nil {
+		s.touched.add(s.nodesOf(obj))
+	}
+}
+
+// touchedNodes collects, between two recomputes, the nodes whose verdict a change may have changed.
+type touchedNodes struct {
+	mu    sync.Mutex
+	names map[string]bool
+	// all is set by a relist, after which every node is judged again.
+	all bool
+}
+
+func (t *touchedNodes) add(names []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.names == nil {
+		t.names = map[string]bool{}
+	}
+	for _, name := range names {
+		t.names[name] = true
+	}
+}
+
+func (t *touchedNodes) addAll() {
+	t.mu.Lock()
+	t.all = true
+	t.mu.Unlock()
+}
+
+// take returns what was collected and starts anew.
+func (t *touchedNodes) take() (names map[string]bool, all bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	names, all = t.names, t.all
+	t.names, t.all = nil, false
+	return names, all
+}
+
+// podsByNode indexes pods by the node they are bound to or aimed at.
+const podsByNode = "node"
+
+var podIndexers = cache.Indexers{podsByNode: func(obj any) ([]string, error) { return podNodes(obj), nil }}
+
+func podNodes(obj any) []string {
+	if pod, ok := obj.(*corev1.Pod); ok {
+		if name := coverage.TargetNodeName(pod); name != "" {
+			return []string{name}
+		}
+	}
+	return nil
+}
+
+func nodeName(obj any) []string {
+	if node, ok := obj.(*corev1.Node); ok {
+		return []string{node.Name}
+	}
+	return nil
 }
 
 func (s *watchedStore) Resync() error { return nil }
@@ -84,6 +164,7 @@ func items[T any](s *watchedStore) []T {
 type watches struct {
 	cs      kubernetes.Interface
 	changed chan struct{}
+	touched touchedNodes
 	// fatal receives the first Forbidden answer: retrying cannot help, so the wait ends.
 	fatal chan error
 	wg    sync.WaitGroup
@@ -98,6 +179,20 @@ func newWatches(cs kubernetes.Interface) *watches {
 	return &watches{cs: cs, changed: make(chan struct{}, 1), fatal: make(chan error, 1)}
 }
 
+func (w *watches) newStore(nodesOf func(any) []string, indexers cache.Indexers) *watchedStore {
+	return &watchedStore{Indexer: cache.NewIndexer(cache.MetaNamespaceKeyFunc, indexers), changed: w.changed, nodesOf: nodesOf, touched: &w.touched}
+}
+
+// watchTimeout asks the API server to keep each watch open for the whole wait rather than the
+// reflector's default of 5 to 10 minutes, so that a long wait makes no more requests than a short
+// one; without a deadline, for an hour.
+func watchTimeout(ctx context.Context) time.Duration {
+	if deadline, ok := ctx.Deadline(); ok {
+		return time.Until(deadline)
+	}
+	return time.Hour
+}
+
 // reconnect paces a reflector's retries after an error, such as an API server restart, more
 // tightly than client-go's 30 s cap: someone is waiting for the answer.
 var reconnect = wait.Backoff{Duration: 500 * time.Millisecond, Factor: 2, Jitter: 0.2, Cap: 5 * time.Second, Steps: math.MaxInt32}
@@ -105,11 +200,11 @@ var reconnect = wait.Backoff{Duration: 500 * time.Millisecond, Factor: 2, Jitter
 // watch starts a reflector that lists (paged) and then watches the objects a names (its verb is set
 // per request), relisting when the watch expires (410 Gone) and reconnecting after errors, until ctx
 // ends.
-func (w *watches) watch(ctx context.Context, example runtime.Object, a access,
+func (w *watches) watch(ctx context.Context, example runtime.Object, a access, nodesOf func(any) []string, indexers cache.Indexers,
 	list func(context.Context, metav1.ListOptions) (runtime.Object, error),
 	watchFn func(context.Context, metav1.ListOptions) (watch.Interface, error),
 ) *watchedStore {
-	store := &watchedStore{Store: cache.NewStore(cache.MetaNamespaceKeyFunc), changed: w.changed}
+	store := w.newStore(nodesOf, indexers)
 	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			obj, err := list(ctx, o)
@@ -122,7 +217,7 @@ func (w *watches) watch(ctx context.Context, example runtime.Object, a access,
 	}
 	backoff := reconnect
 	r := cache.NewReflectorWithOptions(cache.ToListWatcherWithWatchListSemantics(lw, w.cs), example, store,
-		cache.ReflectorOptions{Name: "kubedaemon-rollout-" + a.resource, Backoff: &backoff})
+		cache.ReflectorOptions{Name: "kubedaemon-rollout-" + a.resource, Backoff: &backoff, MinWatchTimeout: watchTimeout(ctx)})
 	r.WatchListPageSize = pageSize
 	w.wg.Go(func() { r.RunWithContext(ctx) })
 	return store
@@ -165,7 +260,7 @@ func (w *watches) explain(cause error) error {
 func (w *watches) watchDaemonSet(ctx context.Context, namespace, name string) *watchedStore {
 	byName := fields.OneTermEqualSelector(metav1.ObjectNameField, name).String()
 	client := w.cs.AppsV1().DaemonSets(namespace)
-	return w.watch(ctx, &appsv1.DaemonSet{}, access{group: "apps", resource: "daemonsets", namespace: namespace},
+	return w.watch(ctx, &appsv1.DaemonSet{}, access{group: "apps", resource: "daemonsets", namespace: namespace}, nil, nil,
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			o.FieldSelector = byName
 			return client.List(ctx, o)
@@ -180,7 +275,7 @@ func (w *watches) watchDaemonSet(ctx context.Context, namespace, name string) *w
 func (w *watches) watchPods(ctx context.Context, namespace string, selector labels.Selector) *watchedStore {
 	bySelector := selector.String()
 	client := w.cs.CoreV1().Pods(namespace)
-	return w.watch(ctx, &corev1.Pod{}, access{resource: "pods", namespace: namespace},
+	return w.watch(ctx, &corev1.Pod{}, access{resource: "pods", namespace: namespace}, podNodes, podIndexers,
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			o.LabelSelector = bySelector
 			return client.List(ctx, o)
@@ -194,7 +289,7 @@ func (w *watches) watchPods(ctx context.Context, namespace string, selector labe
 // watchNodes watches all nodes.
 func (w *watches) watchNodes(ctx context.Context) *watchedStore {
 	client := w.cs.CoreV1().Nodes()
-	return w.watch(ctx, &corev1.Node{}, access{resource: "nodes"},
+	return w.watch(ctx, &corev1.Node{}, access{resource: "nodes"}, nodeName, nil,
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return client.List(ctx, o) },
 		client.Watch)
 }

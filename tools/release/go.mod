@@ -1,5 +1,7 @@
 // GoReleaser, pinned: `make release-check` builds it from here (see scripts/pinned-tool.sh). Its own
 // module keeps its many dependencies out of the provider's go.mod and its pin out of other cache keys.
+// v2.15.2, not v2.15.0 or v2.15.1: those add the signature to the SHA256SUMS after signing it, so the
+// registries reject the signature (goreleaser/goreleaser#6514). The release workflow pins the same version.
 module github.com/kubedaemon/terraform-provider-kubedaemon/tools/release
 
 go 1.26.1
@@ -187,7 +189,7 @@ require (
 	github.com/goreleaser/chglog v0.7.4 // indirect
 	github.com/goreleaser/fileglob v1.4.0 // indirect
 	github.com/goreleaser/go-shellwords v1.0.13 // indirect
-	github.com/goreleaser/goreleaser/v2 v2.15.1 // indirect
+	github.com/goreleaser/goreleaser/v2 v2.15.2 // indirect
 	github.com/goreleaser/nfpm/v2 v2.45.2 // indirect
 	github.com/goreleaser/quill v0.0.0-20251224035235-ab943733386f // indirect
 	github.com/gorilla/websocket v1.5.3 // indirect
