@@ -67,14 +67,18 @@ func runCoverageRead() int {
 	return 0
 }
 
-// outputValue finds `name = <number>` in Terraform's plan output.
-func outputValue(output, name string) (int, bool) {
+// outputValue finds `name = <number>` in Terraform's plan output; 0 when it is not there, which
+// the caller's comparison with the node count then reports.
+func outputValue(output, name string) int {
 	m := regexp.MustCompile(`(?m)^\s*\+?\s*` + name + `\s*=\s*(\d+)\s*$`).FindStringSubmatch(output)
 	if m == nil {
-		return 0, false
+		return 0
 	}
 	n, err := strconv.Atoi(m[1])
-	return n, err == nil
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 func (h *harness) measureRead(ctx context.Context, o options, nodes int) (readResult, error) {
@@ -89,8 +93,8 @@ func (h *harness) measureRead(ctx context.Context, o options, nodes int) (readRe
 		if err != nil {
 			return r, err
 		}
-		total, _ := outputValue(run.output, "nodes_total")
-		covered, _ := outputValue(run.output, "covered")
+		total := outputValue(run.output, "nodes_total")
+		covered := outputValue(run.output, "covered")
 		if total != nodes || covered != nodes {
 			return r, fmt.Errorf("the data source read %d nodes, %d covered; the cluster has %d, all covered:\n%s", total, covered, nodes, tail(run.output, 20))
 		}
