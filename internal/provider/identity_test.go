@@ -39,21 +39,7 @@ func importByIdentity(t *testing.T, typeName, namespace, name string) *tfprotov6
 
 func TestDaemonSetImportByIdentity(t *testing.T) {
 	resp := importByIdentity(t, "kubedaemon_daemonset", "monitoring", "node-exporter")
-	for _, d := range resp.Diagnostics {
-		t.Fatalf("unexpected diagnostic: %s: %s", d.Summary, d.Detail)
-	}
-	if len(resp.ImportedResources) != 1 {
-		t.Fatalf("imported %d resources, want 1", len(resp.ImportedResources))
-	}
-	schemaType := daemonSetStateType(t)
-	state, err := resp.ImportedResources[0].State.Unmarshal(schemaType)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var attrs map[string]tftypes.Value
-	if err := state.As(&attrs); err != nil {
-		t.Fatal(err)
-	}
+	attrs := importedAttributes(t, resp, "kubedaemon_daemonset")
 	var id string
 	if err := attrs["id"].As(&id); err != nil || id != "monitoring/node-exporter" {
 		t.Errorf("id = %q (%v), want monitoring/node-exporter", id, err)
@@ -77,22 +63,19 @@ func TestDaemonSetImportByIdentity_missingName(t *testing.T) {
 	}
 }
 
-// daemonSetStateType is the state type of kubedaemon_daemonset, from the provider's own schema.
-func daemonSetStateType(t *testing.T) tftypes.Type {
-	t.Helper()
-	server, err := testAccProtoV6ProviderFactories["kubedaemon"]()
-	if err != nil {
-		t.Fatal(err)
-	}
-	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return schemas.ResourceSchemas["kubedaemon_daemonset"].ValueType()
-}
-
 func TestNodeAgentImportByIdentity(t *testing.T) {
 	resp := importByIdentity(t, "kubedaemon_node_agent", "logging", "log-collector")
+	attrs := importedAttributes(t, resp, "kubedaemon_node_agent")
+	var id string
+	if err := attrs["id"].As(&id); err != nil || id != "logging/log-collector" {
+		t.Errorf("id = %q (%v), want logging/log-collector", id, err)
+	}
+}
+
+// importedAttributes decodes the single resource an import returned, with the type from the
+// provider's own schema; any diagnostic fails the test.
+func importedAttributes(t *testing.T, resp *tfprotov6.ImportResourceStateResponse, typeName string) map[string]tftypes.Value {
+	t.Helper()
 	for _, d := range resp.Diagnostics {
 		t.Fatalf("unexpected diagnostic: %s: %s", d.Summary, d.Detail)
 	}
@@ -107,7 +90,7 @@ func TestNodeAgentImportByIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	state, err := resp.ImportedResources[0].State.Unmarshal(schemas.ResourceSchemas["kubedaemon_node_agent"].ValueType())
+	state, err := resp.ImportedResources[0].State.Unmarshal(schemas.ResourceSchemas[typeName].ValueType())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,8 +98,5 @@ func TestNodeAgentImportByIdentity(t *testing.T) {
 	if err := state.As(&attrs); err != nil {
 		t.Fatal(err)
 	}
-	var id string
-	if err := attrs["id"].As(&id); err != nil || id != "logging/log-collector" {
-		t.Errorf("id = %q (%v), want logging/log-collector", id, err)
-	}
+	return attrs
 }
