@@ -18,8 +18,9 @@ import (
 
 // Terraform starts the provider through dev_overrides; the directory it is pointed at holds this
 // benchmark's own executable under the provider's name, which then runs the real provider as its
-// child and records the child's peak resident set size when it exits. That figure is exact, where
-// sampling /proc would miss the peak between samples.
+// child and records the child's peak resident set size when it exits, where sampling /proc would
+// miss the peak between samples. Linux counts in it the peak of the wrapper, whose memory the child
+// shares until it execs; the wrapper stays far smaller than the provider.
 const (
 	// wrappedProviderEnv names the real provider binary; when set, this executable is the wrapper.
 	wrappedProviderEnv = "KUBEDAEMON_BENCH_PROVIDER"
