@@ -100,7 +100,9 @@ func TestAccDaemonSet_nodesJoiningDuringTheWait(t *testing.T) {
 	const joining = 4
 	// minReadySeconds keeps the wait open for a few seconds, so the nodes that join as soon as the
 	// DaemonSet exists certainly join during the wait.
-	config := daemonSetConfig{namespace: ns, name: "agent", app: "agent"}
+	// Joining nodes are NotReady until kwok takes them up; counting them makes the wait hold until
+	// they are covered, whatever the machine's load.
+	config := daemonSetConfig{namespace: ns, name: "agent", app: "agent", resourceExtra: "wait_for_not_ready_nodes = true"}
 	withMinReady := regexp.MustCompile(`(?m)^    template = \{`).ReplaceAllString(config.String(), "    min_ready_seconds = 5\n    template = {")
 
 	var (

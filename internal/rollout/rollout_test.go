@@ -141,7 +141,11 @@ func TestAccWait_nodeCreatedDuringWait(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	report, err := rollout.Wait(ctx, cs, ns, "agent", rollout.Options{
-		ProgressInterval: 50 * time.Millisecond,
+		// A node that joins is NotReady until kwok takes it up, and by default such a node does not
+		// hold the wait; counting it makes the wait hold until it is Ready and covered, so the
+		// outcome does not depend on how fast kwok is under load.
+		CountNotReadyNodes: true,
+		ProgressInterval:   50 * time.Millisecond,
 		// Progress runs on the wait's goroutine, so the node exists before Wait can return.
 		Progress: func(r coverage.Report) {
 			create.Do(func() {
