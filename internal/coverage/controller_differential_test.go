@@ -61,14 +61,17 @@ func TestAccEligibilityMatchesTheController(t *testing.T) {
 		names = append(names, node.Name)
 		t.Cleanup(func() { _ = cs.CoreV1().Nodes().Delete(context.Background(), node.Name, metav1.DeleteOptions{}) })
 	}
-	poll(t, seed, 90*time.Second, "the test nodes to become Ready", func() (bool, error) {
+	// The node lifecycle controller taints a new node not-ready:NoSchedule until it has seen it Ready,
+	// and the DaemonSet controller places no pod while the taint is there. NodeEligibility counts
+	// such a node (it is a node the rollout waits for), so the comparison starts once the taint is gone.
+	poll(t, seed, 90*time.Second, "the test nodes to become Ready and lose the not-ready taint", func() (bool, error) {
 		nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: "kubedaemon.test/run=" + run})
 		if err != nil {
 			return false, err
 		}
 		ready := 0
 		for i := range nodes.Items {
-			if nodeReady(&nodes.Items[i]) {
+			if nodeReady(&nodes.Items[i]) && !notReadyTainted(&nodes.Items[i]) {
 				ready++
 			}
 		}
@@ -261,6 +264,10 @@ func nodeReady(node *corev1.Node) bool {
 		}
 	}
 	return false
+}
+
+func notReadyTainted(node *corev1.Node) bool {
+	return slices.ContainsFunc(node.Spec.Taints, func(t corev1.Taint) bool { return t.Key == corev1.TaintNodeNotReady })
 }
 
 func describePlacement(ds *appsv1.DaemonSet) string {

@@ -39,7 +39,7 @@ type Cluster struct {
 // components are the processes of a kwokctl binary-runtime cluster, as its pid files name them.
 var components = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller"}
 
-// Find returns the kwokctl cluster whose kubeconfig names cfg's API server address. It skips the
+// Find returns the running kwokctl cluster whose kubeconfig names cfg's API server address. It skips the
 // test on a cluster whose kubelets kwok does not play (kind, a remote cluster), and fails it when
 // no single kwokctl cluster matches, or when CLUSTER_NAME names another: a test must never stop a
 // cluster it was not given.
@@ -74,9 +74,14 @@ func Find(t testing.TB, cfg *rest.Config) *Cluster {
 		if err != nil {
 			continue
 		}
+		dir := filepath.Dir(kubeconfig)
+		// A stopped cluster keeps its kubeconfig and may share the port of the running one.
+		if (&Cluster{dir: dir}).pid("kube-apiserver") == 0 {
+			continue
+		}
 		for _, c := range loaded.Clusters {
 			if sameServer(c.Server, cfg.Host) {
-				serving = append(serving, filepath.Base(filepath.Dir(kubeconfig)))
+				serving = append(serving, filepath.Base(dir))
 				break
 			}
 		}

@@ -235,12 +235,13 @@ func makeReady(t *testing.T, cs kubernetes.Interface, namespace string) {
 
 // TestAccWait_watchesClosedAndExpired runs a rollout while the server ends every watch after two
 // seconds and answers every other resumed watch with 410 Gone. minReadySeconds keeps the rollout
-// open across several of these faults: the wait must resume the closed watches, relist after the
-// expired ones, and return only when the rollout is complete.
+// open across several of these faults (12 s: two rounds of close, expire and relist, whatever their
+// phase): the wait must resume the closed watches, relist after the expired ones, and return only
+// when the rollout is complete.
 func TestAccWait_watchesClosedAndExpired(t *testing.T) {
 	cs := testClient(t)
 	ns := testNamespace(t, cs)
-	createDaemonSet(t, cs, ns, neverReady, func(ds *appsv1.DaemonSet) { ds.Spec.MinReadySeconds = 8 })
+	createDaemonSet(t, cs, ns, neverReady, func(ds *appsv1.DaemonSet) { ds.Spec.MinReadySeconds = 12 })
 	faults := &faultTransport{closeWatchesAfter: 2, expireEvery: 2}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
