@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -61,6 +62,9 @@ func newHarness(ctx context.Context, kubeconfig string, tf *terraform, work stri
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig %s: %w", kubeconfig, err)
+	}
+	if err := inlineTLSFiles(cfg); err != nil {
+		return nil, err
 	}
 	// The benchmark creates thousands of nodes and watches every pod; its client must not be the
 	// bottleneck, and protobuf keeps its watcher cheap.
@@ -111,6 +115,18 @@ func (h *harness) run(ctx context.Context, o options) (result, error) {
 	}
 	r.waits, err = h.measureWaits(ctx, o)
 	return r, err
+}
+
+// inlineTLSFiles puts the contents of the certificate files a kubeconfig names into cfg. The
+// benchmark starts a cluster for each size at the same address, with its keys in files at the same
+// paths, and client-go's transport cache, keyed by those paths, would otherwise hand the clients of
+// a later cluster the certificate authority of an earlier one.
+func inlineTLSFiles(cfg *rest.Config) error {
+	if err := rest.LoadTLSFiles(cfg); err != nil {
+		return err
+	}
+	cfg.CAFile, cfg.CertFile, cfg.KeyFile = "", "", ""
+	return nil
 }
 
 // createNamespace creates a namespace and waits for its default ServiceAccount, without which

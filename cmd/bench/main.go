@@ -129,6 +129,10 @@ func measure(ctx context.Context, kubeconfig string, tf *terraform, work string,
 	if err != nil {
 		return result{}, err
 	}
+	defer func() {
+		cancel()
+		h.watcher.stop()
+	}()
 	return h.run(ctx, o)
 }
 

@@ -65,15 +65,16 @@ func rolloutDaemonSet(namespace, pool string) *appsv1.DaemonSet {
 func (h *harness) measureWaits(ctx context.Context, o options) (waitResult, error) {
 	var r waitResult
 	namespace := o.prefix + "-rollout"
-	if _, err := h.cs.AppsV1().DaemonSets(namespace).Create(ctx, rolloutDaemonSet(namespace, o.prefix), metav1.CreateOptions{}); err != nil {
-		return r, err
-	}
 	// The first wait starts its watches while the first pods start: it is not counted.
-	if _, err := h.rollout(ctx, o, namespace, ""); err != nil {
+	create := func() error {
+		_, err := h.cs.AppsV1().DaemonSets(namespace).Create(ctx, rolloutDaemonSet(namespace, o.prefix), metav1.CreateOptions{})
+		return err
+	}
+	if _, err := h.rollout(ctx, o, namespace, create); err != nil {
 		return r, err
 	}
 	for i := range o.rollouts {
-		run, err := h.rollout(ctx, o, namespace, fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"bench.kubedaemon.io/rollout":"%d"}}}}}`, i))
+		run, err := h.rollout(ctx, o, namespace, h.patch(ctx, namespace, fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"bench.kubedaemon.io/rollout":"%d"}}}}}`, i)))
 		if err != nil {
 			return r, fmt.Errorf("rollout %d: %w", i, err)
 		}
@@ -82,8 +83,8 @@ func (h *harness) measureWaits(ctx context.Context, o options) (waitResult, erro
 			i, run.duration.Round(time.Millisecond), run.latency.Round(time.Millisecond), run.conditionLatency.Round(time.Millisecond), run.requests.Requests)
 	}
 	var err error
-	r.long, err = h.rollout(ctx, o, namespace, fmt.Sprintf(`{"spec":{"minReadySeconds":%d,"template":{"metadata":{"annotations":{"bench.kubedaemon.io/rollout":"long"}}}}}`,
-		int(o.longWait.Seconds())))
+	r.long, err = h.rollout(ctx, o, namespace, h.patch(ctx, namespace, fmt.Sprintf(`{"spec":{"minReadySeconds":%d,"template":{"metadata":{"annotations":{"bench.kubedaemon.io/rollout":"long"}}}}}`,
+		int(o.longWait.Seconds()))))
 	if err != nil {
 		return r, fmt.Errorf("long wait: %w", err)
 	}
@@ -94,17 +95,23 @@ func (h *harness) measureWaits(ctx context.Context, o options) (waitResult, erro
 	return r, nil
 }
 
-// rollout applies patch (none: the DaemonSet was just created), waits for the rollout with a client
-// of its own whose requests are counted, and measures the wait against the watcher.
-func (h *harness) rollout(ctx context.Context, o options, namespace, patch string) (waitRun, error) {
+// patch returns the change of the rollout DaemonSet by a merge patch.
+func (h *harness) patch(ctx context.Context, namespace, patch string) func() error {
+	return func() error {
+		_, err := h.cs.AppsV1().DaemonSets(namespace).Patch(ctx, rolloutName, types.MergePatchType, []byte(patch), metav1.PatchOptions{})
+		return err
+	}
+}
+
+// rollout makes change to the rollout DaemonSet, waits for the rollout with a client of its own
+// whose requests are counted, and measures the wait against the watcher.
+func (h *harness) rollout(ctx context.Context, o options, namespace string, change func() error) (waitRun, error) {
 	var run waitRun
+	// Read before the change: the watcher may see the new revision before the wait begins.
 	before := h.watcher.view(namespace, rolloutName).hash
 	started := time.Now()
-	if patch != "" {
-		_, err := h.cs.AppsV1().DaemonSets(namespace).Patch(ctx, rolloutName, types.MergePatchType, []byte(patch), metav1.PatchOptions{})
-		if err != nil {
-			return run, err
-		}
+	if err := change(); err != nil {
+		return run, err
 	}
 	cs, counter, err := h.countedClient()
 	if err != nil {
@@ -142,6 +149,9 @@ func (h *harness) countedClient() (kubernetes.Interface, *kubeclient.RequestCoun
 		return nil, nil, err
 	}
 	cfg := rest.CopyConfig(client.Config)
+	if err := inlineTLSFiles(cfg); err != nil {
+		return nil, nil, err
+	}
 	counter := kubeclient.CountRequests(cfg)
 	cs, err := kubernetes.NewForConfig(cfg)
 	return cs, counter, err

@@ -35,6 +35,7 @@ type watcher struct {
 	revisions map[types.UID]watchedRevision
 	// changed is closed and replaced after every change, to wake those waiting on the state.
 	changed chan struct{}
+	factory informers.SharedInformerFactory
 }
 
 type watchedNode struct {
@@ -85,7 +86,8 @@ var ignoredTaints = map[string]bool{
 	corev1.TaintNodeUnschedulable:  true,
 }
 
-// startWatcher starts the informers and returns once they have listed; they stop with ctx.
+// startWatcher starts the informers and returns once they have listed; they stop with ctx, and stop
+// waits for that.
 func startWatcher(ctx context.Context, cs kubernetes.Interface) (*watcher, error) {
 	w := &watcher{
 		nodes:     map[string]watchedNode{},
@@ -97,6 +99,7 @@ func startWatcher(ctx context.Context, cs kubernetes.Interface) (*watcher, error
 		changed:   make(chan struct{}),
 	}
 	factory := informers.NewSharedInformerFactory(cs, 0)
+	w.factory = factory
 	handlers := []struct {
 		informer cache.SharedIndexInformer
 		update   func(obj any, deleted bool)
@@ -130,6 +133,8 @@ func startWatcher(ctx context.Context, cs kubernetes.Interface) (*watcher, error
 	}
 	return w, nil
 }
+
+func (w *watcher) stop() { w.factory.Shutdown() }
 
 func (w *watcher) updateNode(obj any, deleted bool) {
 	node, ok := obj.(*corev1.Node)
