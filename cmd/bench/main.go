@@ -110,7 +110,7 @@ func benchmark() error {
 		results = append(results, r)
 		fmt.Print(tables(results))
 	}
-	m.finish(*kubeconfig)
+	m.finish()
 	if err := writeMarkdown(*out, m, results); err != nil {
 		return err
 	}

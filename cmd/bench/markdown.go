@@ -46,7 +46,7 @@ func figures(m *machine, results []result) string {
 		{"Go", m.goVersion},
 		{"Terraform", m.terraform},
 		{"kubectl", m.kubectl},
-		{"Kubernetes (kube-apiserver, controller-manager, scheduler; kwok nodes)", m.server},
+		{"local cluster (tools/go.mod)", m.cluster},
 		{"KWOK_FLAGS", "`" + m.kwokFlags + "`"},
 	} {
 		fmt.Fprintf(&b, "| %s | %s |\n", row[0], row[1])

@@ -11,9 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
-
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
 )
 
@@ -23,7 +20,7 @@ type machine struct {
 	cpus                          int
 	cpuModel, memory              string
 	goVersion, terraform, kubectl string
-	server, kwokFlags             string
+	cluster, kwokFlags            string
 	loadStart, loadEnd            string
 }
 
@@ -36,24 +33,29 @@ func newMachine(ctx context.Context) *machine {
 		goVersion: runtime.Version(),
 		terraform: firstLine(ctx, "terraform", "version"),
 		kubectl:   firstLine(ctx, "kubectl", "version", "--client"),
+		// The binaries are built without version stamps (they report v0.0.0-master): the pins say more.
+		cluster:   pinnedVersions(ctx),
 		kwokFlags: os.Getenv("KWOK_FLAGS"),
 		loadStart: loadAverage(),
 	}
 	return m
 }
 
-// finish records what is known only at the end: the API server's version and the load.
-func (m *machine) finish(kubeconfig string) {
+// finish records the load at the end.
+func (m *machine) finish() {
 	m.loadEnd = loadAverage()
-	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+}
+
+// pinnedVersions lists the versions of the local cluster's components that tools/go.mod pins.
+func pinnedVersions(ctx context.Context) string {
+	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Path}} {{.Version}}",
+		"k8s.io/kubernetes", "go.etcd.io/etcd/server/v3", "sigs.k8s.io/kwok")
+	cmd.Dir = "tools"
+	out, err := cmd.Output()
 	if err != nil {
-		return
+		return "unknown"
 	}
-	if cs, err := kubernetes.NewForConfig(cfg); err == nil {
-		if v, err := cs.Discovery().ServerVersion(); err == nil {
-			m.server = v.GitVersion
-		}
-	}
+	return strings.Join(strings.Split(strings.TrimSpace(string(out)), "\n"), ", ")
 }
 
 func procField(file, name string) string {
