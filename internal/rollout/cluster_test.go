@@ -280,11 +280,12 @@ func podReady(pod *corev1.Pod) bool {
 
 // assertCovered checks, with its own consistent reads and without package coverage, that the
 // controller has observed the DaemonSet's generation and that every Ready node its nodeSelector
-// matches runs a Ready pod of the newest revision. Nodes created after since are left out: the wait
-// that ended cannot have known them. It returns the covered node names.
+// matches runs a Ready pod of the newest revision. Nodes created after the wait returned are left
+// out, as it cannot have known them; a creation timestamp keeps whole seconds only, so a node created
+// a moment before the return always counts. It returns the covered node names.
 //
 //nolint:unparam // the call sites name the DaemonSet they check
-func assertCovered(t *testing.T, cs kubernetes.Interface, namespace, name string, since time.Time) []string {
+func assertCovered(t *testing.T, cs kubernetes.Interface, namespace, name string, returned time.Time) []string {
 	t.Helper()
 	ctx := context.Background()
 	ds, err := cs.AppsV1().DaemonSets(namespace).Get(ctx, name, metav1.GetOptions{})
@@ -321,7 +322,7 @@ func assertCovered(t *testing.T, cs kubernetes.Interface, namespace, name string
 	eligible := labels.SelectorFromSet(ds.Spec.Template.Spec.NodeSelector)
 	var covered []string
 	for _, node := range nodes.Items {
-		if !eligible.Matches(labels.Set(node.Labels)) || !nodeReady(&node) || node.CreationTimestamp.After(since) {
+		if !eligible.Matches(labels.Set(node.Labels)) || !nodeReady(&node) || node.CreationTimestamp.After(returned) {
 			continue
 		}
 		var seen []string
@@ -398,4 +399,33 @@ func (r *readyTimes) lastReady(t *testing.T, cs kubernetes.Interface, namespace 
 		}
 	}
 	return last
+}
+
+// clusterView is what independent reads show of the test DaemonSet, for a failure message: whether
+// the wait or the cluster is behind.
+func clusterView(cs kubernetes.Interface, namespace, name string) string {
+	ctx := context.Background()
+	var b strings.Builder
+	ds, err := cs.AppsV1().DaemonSets(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return err.Error()
+	}
+	st := ds.Status
+	fmt.Fprintf(&b, "the cluster shows generation %d, observed %d, desired %d, updated %d, available %d\n",
+		ds.Generation, st.ObservedGeneration, st.DesiredNumberScheduled, st.UpdatedNumberScheduled, st.NumberAvailable)
+	revisions, err := cs.AppsV1().ControllerRevisions(namespace).List(ctx, metav1.ListOptions{})
+	if err == nil {
+		for _, rev := range revisions.Items {
+			fmt.Fprintf(&b, "  revision %d: %s\n", rev.Revision, rev.Labels[appsv1.DefaultDaemonSetUniqueLabelKey])
+		}
+	}
+	pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return b.String() + err.Error()
+	}
+	for _, pod := range pods.Items {
+		fmt.Fprintf(&b, "  pod %s on %s: revision %s, phase %s, ready %v, deleting %v\n", pod.Name, pod.Spec.NodeName,
+			pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey], pod.Status.Phase, podReady(&pod), pod.DeletionTimestamp != nil)
+	}
+	return b.String()
 }

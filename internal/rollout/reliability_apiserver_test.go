@@ -63,9 +63,9 @@ func TestAccWait_apiServerRestart(t *testing.T) {
 	fixed := time.Now()
 	r := <-done
 	if r.err != nil {
-		t.Fatalf("Wait after the restart: %v", r.err)
+		t.Fatalf("Wait after the restart: %v\n%s", r.err, clusterView(cs, ns, "agent"))
 	}
-	covered := assertCovered(t, cs, ns, "agent", fixed)
+	covered := assertCovered(t, cs, ns, "agent", r.at)
 	if !r.report.Complete || r.report.Covered < len(covered) {
 		t.Errorf("report: complete %v, %d covered; the cluster shows %d covered nodes", r.report.Complete, r.report.Covered, len(covered))
 	}

@@ -252,9 +252,10 @@ func TestAccWait_watchesClosedAndExpired(t *testing.T) {
 	fixed := time.Now()
 	r := <-done
 	if r.err != nil {
-		t.Fatalf("Wait: %v", r.err)
+		logRequests(t, "requests of the wait", faults.since(time.Time{}))
+		t.Fatalf("Wait: %v\n%s", r.err, clusterView(cs, ns, "agent"))
 	}
-	covered := assertCovered(t, cs, ns, "agent", fixed)
+	covered := assertCovered(t, cs, ns, "agent", r.at)
 	if !r.report.Complete || r.report.Covered < len(covered) {
 		t.Errorf("report: complete %v, %d covered; the cluster shows %d covered nodes", r.report.Complete, r.report.Covered, len(covered))
 	}

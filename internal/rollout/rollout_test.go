@@ -72,7 +72,7 @@ func TestAccWait_rollout(t *testing.T) {
 		if err != nil {
 			t.Fatalf("step %d: Wait: %v", step, err)
 		}
-		covered := assertCovered(t, cs, ns, "agent", started)
+		covered := assertCovered(t, cs, ns, "agent", returned)
 		if !report.Complete || report.Covered != report.Counted || report.Counted < len(covered) || len(covered) == 0 {
 			t.Errorf("step %d: report complete %v, covered %d of %d counted; the cluster shows %d covered nodes",
 				step, report.Complete, report.Covered, report.Counted, len(covered))
@@ -99,14 +99,13 @@ func TestAccWait_rollout(t *testing.T) {
 func TestAccSnapshot_afterWait(t *testing.T) {
 	cs := testClient(t)
 	ns := testNamespace(t, cs)
-	started := time.Now()
 	createDaemonSet(t, cs, ns)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if _, err := rollout.Wait(ctx, cs, ns, "agent", rollout.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	covered := assertCovered(t, cs, ns, "agent", started)
+	covered := assertCovered(t, cs, ns, "agent", time.Now())
 
 	state, err := rollout.Snapshot(ctx, cs, ns, "agent")
 	if err != nil {
@@ -130,7 +129,6 @@ func TestAccWait_nodeCreatedDuringWait(t *testing.T) {
 	cs := testClient(t)
 	requireKwok(t, cs)
 	ns := testNamespace(t, cs)
-	started := time.Now()
 	createDaemonSet(t, cs, ns, func(ds *appsv1.DaemonSet) { ds.Spec.MinReadySeconds = 5 })
 
 	node := newNode()
@@ -156,6 +154,7 @@ func TestAccWait_nodeCreatedDuringWait(t *testing.T) {
 		},
 		NotReadyWarning: func(nodes []string) { warned = append(warned, nodes...) },
 	})
+	returned := time.Now()
 	deleteNodeAfter(t, cs, node.Name)
 	if createErr != nil {
 		t.Fatal(createErr)
@@ -172,7 +171,7 @@ func TestAccWait_nodeCreatedDuringWait(t *testing.T) {
 	if i < 0 || !report.Nodes[i].Covered {
 		t.Fatalf("the report does not show node %s covered:\n%s", node.Name, report.Summary(10))
 	}
-	covered := assertCovered(t, cs, ns, "agent", started)
+	covered := assertCovered(t, cs, ns, "agent", returned)
 	if !slices.Contains(covered, node.Name) {
 		t.Errorf("node %s has no Ready pod of the current revision", node.Name)
 	}

@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -59,7 +60,32 @@ func Snapshot(ctx context.Context, cs kubernetes.Interface, namespace, name stri
 	if err := cmp.Or(revErr, podErr, nodeErr); err != nil {
 		return coverage.State{}, err
 	}
+	// The revisions and the pods were listed side by side: a pod the controller made after the
+	// revision list may carry a revision that list lacks.
+	if len(unlistedRevisions(ds, revisions, pods)) > 0 {
+		if revisions, err = listRevisions(ctx, cs, ds, selector); err != nil {
+			return coverage.State{}, err
+		}
+	}
 	return coverage.State{DaemonSet: ds, Revisions: revisions, Pods: pods, Nodes: nodes}, nil
+}
+
+// unlistedRevisions returns the revision hashes of the pods ds controls that revisions lack.
+func unlistedRevisions(ds *appsv1.DaemonSet, revisions []*appsv1.ControllerRevision, pods []*corev1.Pod) []string {
+	var unlisted []string
+	for _, pod := range pods {
+		hash := pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]
+		ref := metav1.GetControllerOfNoCopy(pod)
+		if hash == "" || ref == nil || ref.UID != ds.UID || slices.Contains(unlisted, hash) {
+			continue
+		}
+		if !slices.ContainsFunc(revisions, func(rev *appsv1.ControllerRevision) bool {
+			return rev.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash
+		}) {
+			unlisted = append(unlisted, hash)
+		}
+	}
+	return unlisted
 }
 
 // getDaemonSet reads the DaemonSet with a consistent read.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
 )
 
 func TestSnapshot(t *testing.T) {
@@ -89,5 +92,29 @@ func TestSnapshot_forbidden(t *testing.T) {
 	var denied *PermissionError
 	if !errors.As(err, &denied) || denied.Resource != "nodes" || denied.Verb != "list" || denied.Namespace != "" {
 		t.Fatalf("got %v, want a *PermissionError for list nodes", err)
+	}
+}
+
+// TestSnapshot_podOfAnUnlistedRevision: the revisions and the pods are listed side by side, so a pod
+// can carry a revision that the revision list, read a moment earlier, lacks; it is read again.
+func TestSnapshot_podOfAnUnlistedRevision(t *testing.T) {
+	now := time.Now()
+	cs := fake.NewClientset(daemonSet("uid-1"),
+		revision("agent-h1", "h1", 1, "uid-1"), revision("agent-h2", "h2", 2, "uid-1"),
+		readyNode("node-a"), readyPod("agent-a", "node-a", "h2", "uid-1", now))
+	lists := 0
+	cs.PrependReactor("list", "controllerrevisions", func(k8stesting.Action) (bool, runtime.Object, error) {
+		lists++
+		if lists == 1 {
+			return true, &appsv1.ControllerRevisionList{Items: []appsv1.ControllerRevision{*revision("agent-h1", "h1", 1, "uid-1")}}, nil
+		}
+		return false, nil, nil
+	})
+	state, err := Snapshot(context.Background(), cs, testNamespace, "agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := coverage.CurrentRevisionHash(state.DaemonSet, state.Revisions); got != "h2" || lists != 2 {
+		t.Errorf("current revision %q after %d revision lists, want h2 after 2", got, lists)
 	}
 }

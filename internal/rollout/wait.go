@@ -76,6 +76,7 @@ func Wait(ctx context.Context, cs kubernetes.Interface, namespace, name string, 
 		nodes:      ws.watchNodes(watchCtx),
 		touched:    &ws.touched,
 		warned:     map[string]bool{},
+		relisted:   map[string]bool{},
 	}
 	return w.run(ctx, ws)
 }
@@ -136,6 +137,11 @@ type waiter struct {
 	revisions     []*appsv1.ControllerRevision
 	revisionsOf   revisionKey
 	revisionsRead bool
+	// unlisted is the revision hash of a pod the DaemonSet controls that the revisions do not hold:
+	// they were listed before the controller made it, or read stale. It makes the next recompute list
+	// them again, once per hash (relisted), so that a pod of an unknown hash cannot make a loop.
+	unlisted string
+	relisted map[string]bool
 	// After a failed revision list, the next attempt waits until retryAt.
 	retryAt     time.Time
 	retryDelay  time.Duration
@@ -216,6 +222,11 @@ func (w *waiter) recompute(ctx context.Context) (bool, error) {
 			w.wakeAt = at
 		}
 	}
+	if w.unlisted != "" {
+		// A pod is of a revision newer than those listed: list them again before judging further.
+		w.wakeAt = now
+		return false, nil
+	}
 	if ds.Status.ObservedGeneration < ds.Generation || w.uncovered > 0 {
 		return false, nil
 	}
@@ -260,6 +271,7 @@ func (w *waiter) judgeNodes(now time.Time) []string {
 			continue
 		}
 		pods := podsOn(w.pods, name)
+		w.noteUnlisted(pods)
 		nr := w.judge.Node(node, pods, now)
 		v := nodeVerdict{uncovered: nr.Counted && !nr.Covered, notReady: nr.Eligible && !nr.Counted}
 		if v.uncovered {
@@ -286,6 +298,20 @@ func podsOn(pods *watchedStore, node string) []*corev1.Pod {
 	return out
 }
 
+// noteUnlisted notes the first revision hash among pods that the listed revisions lack and that has
+// not made a list of its own yet.
+func (w *waiter) noteUnlisted(pods []*corev1.Pod) {
+	if w.unlisted != "" {
+		return
+	}
+	for _, hash := range unlistedRevisions(w.ds, w.revisions, pods) {
+		if !w.relisted[hash] {
+			w.unlisted = hash
+			return
+		}
+	}
+}
+
 // computeReport computes the whole report from the caches, for the DaemonSet state of the last
 // recompute, and says whether there is one.
 func (w *waiter) computeReport(now time.Time) bool {
@@ -304,7 +330,7 @@ func (w *waiter) computeReport(now time.Time) bool {
 // is computed, since the revisions held are those of an older state.
 func (w *waiter) readRevisions(ctx context.Context, ds *appsv1.DaemonSet, now time.Time) error {
 	key := revisionKey{ds.Generation, ds.Status.ObservedGeneration, ptr.Deref(ds.Status.CollisionCount, 0)}
-	if w.revisionsRead && key == w.revisionsOf {
+	if w.revisionsRead && key == w.revisionsOf && w.unlisted == "" {
 		return nil
 	}
 	w.revisionsRead = false
@@ -328,6 +354,10 @@ func (w *waiter) readRevisions(ctx context.Context, ds *appsv1.DaemonSet, now ti
 	}
 	w.revisions, w.revisionsOf, w.revisionsRead = revisions, key, true
 	w.retryAt, w.retryDelay, w.revisionErr = time.Time{}, 0, nil
+	if w.unlisted != "" {
+		w.relisted[w.unlisted] = true
+		w.unlisted = ""
+	}
 	return nil
 }
 

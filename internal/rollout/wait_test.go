@@ -3,8 +3,10 @@ package rollout
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -344,5 +346,56 @@ func TestWait_daemonSetNotYetInTheWatchCache(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("Wait: %v", err)
+	}
+}
+
+// TestWait_podOfAnUnlistedRevision: the revisions a wait listed can lack the newest one (listed just
+// before the controller made it, or read stale) while the DaemonSet shows nothing new. A pod that
+// carries a revision hash the wait has not listed makes it list the revisions again, and only once
+// per hash, so that a pod of a hash no revision holds cannot make it list in a loop.
+func TestWait_podOfAnUnlistedRevision(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	readySince := time.Now().Add(-time.Minute)
+	cs := fake.NewClientset(daemonSet("uid-1"), revision("agent-h1", "h1", 1, "uid-1"), readyNode("node-a"), readyNode("node-b"))
+	var lists atomic.Int32
+	cs.PrependReactor("list", "controllerrevisions", func(k8stesting.Action) (bool, runtime.Object, error) {
+		lists.Add(1)
+		return false, nil, nil
+	})
+	opened := watchesOpened(t, cs)
+	reports, done := progressReports(ctx, t, cs, Options{})
+	opened(3)
+	awaitReport(t, reports, done, func(r coverage.Report) bool { return r.Revision == "h1" && r.Covered == 0 })
+
+	// A pod of a hash that no revision will ever hold: one more list, then no more.
+	create(ctx, t, cs, readyPod("agent-a9", "node-a", "h9", "uid-1", readySince))
+	awaitReport(t, reports, done, func(r coverage.Report) bool { return lists.Load() == 2 })
+	for i := range 3 {
+		create(ctx, t, cs, readyPod(fmt.Sprintf("agent-b9-%d", i), "node-b", "h9", "uid-1", readySince))
+	}
+	awaitReport(t, reports, done, func(r coverage.Report) bool { return len(r.Nodes) == 2 && r.Nodes[1].Pod != "" })
+	if n := lists.Load(); n != 2 {
+		t.Fatalf("%d revision lists after more pods of the unknown hash h9, want 2", n)
+	}
+
+	// The controller's newest revision, which the wait has not listed; the DaemonSet does not change.
+	if _, err := cs.AppsV1().ControllerRevisions(testNamespace).Create(ctx, revision("agent-h2", "h2", 2, "uid-1"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	create(ctx, t, cs, readyPod("agent-a2", "node-a", "h2", "uid-1", readySince))
+	create(ctx, t, cs, readyPod("agent-b2", "node-b", "h2", "uid-1", readySince))
+	if err := <-done; err != nil {
+		t.Fatalf("Wait: %v (%d revision lists)", err, lists.Load())
+	}
+	if n := lists.Load(); n != 3 {
+		t.Errorf("%d revision lists, want 3: at the start, for h9 and for h2", n)
+	}
+}
+
+func create(ctx context.Context, t *testing.T, cs *fake.Clientset, pod *corev1.Pod) {
+	t.Helper()
+	if _, err := cs.CoreV1().Pods(testNamespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }
