@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"maps"
@@ -20,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
@@ -29,6 +31,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 )
 
 // Configurations the provider must refuse, each with the error summary and the attribute path it
@@ -52,6 +56,9 @@ type invalidCase struct {
 	importID  string
 	summary   string
 	path      string // attribute path as pathString writes it; "" for an error without one
+	// serverJSON makes the daemonSet change in the DaemonSet's JSON (where the quantities share the
+	// attribute names), for a value the Go types cannot hold: the API server is asked about it that way.
+	serverJSON func(obj)
 }
 
 // resourceConfig is the resource the case configures, as its type and its arguments; the base
@@ -211,9 +218,11 @@ var invalidCases = []invalidCase{
 
 	// Quantities.
 	{name: "CPU limit with an unknown suffix", daemonSet: container("resources", obj{"limits": obj{"cpu": "1.5x"}}),
-		summary: "Invalid Kubernetes quantity", path: containerPath + `.resources.limits["cpu"]`},
+		summary: "Invalid Kubernetes quantity", path: containerPath + `.resources.limits["cpu"]`,
+		serverJSON: container("resources", obj{"limits": obj{"cpu": "1.5x"}})},
 	{name: "memory request in words", daemonSet: container("resources", obj{"requests": obj{"memory": "lots"}}),
-		summary: "Invalid Kubernetes quantity", path: containerPath + `.resources.requests["memory"]`},
+		summary: "Invalid Kubernetes quantity", path: containerPath + `.resources.requests["memory"]`,
+		serverJSON: container("resources", obj{"requests": obj{"memory": "lots"}})},
 	{name: "negative memory limit", daemonSet: container("resources", obj{"limits": obj{"memory": "-1Gi"}}),
 		summary: "Invalid resource quantity", path: containerPath + `.resources.limits["memory"]`},
 	{name: "CPU request above its limit", daemonSet: container("resources", obj{"requests": obj{"cpu": "2"}, "limits": obj{"cpu": "1"}}),
@@ -282,7 +291,8 @@ var invalidCases = []invalidCase{
 	{name: "max_surge with the default max_unavailable", daemonSet: set("spec.update_strategy", obj{"rolling_update": obj{"max_surge": "1"}}),
 		summary: "Invalid rolling update", path: "spec.update_strategy.rolling_update.max_surge"},
 	{name: "max_unavailable beyond int32", daemonSet: set("spec.update_strategy", obj{"rolling_update": obj{"max_unavailable": "2147483648"}}),
-		summary: "Invalid Kubernetes int-or-string", path: "spec.update_strategy.rolling_update.max_unavailable"},
+		summary: "Invalid Kubernetes int-or-string", path: "spec.update_strategy.rolling_update.max_unavailable",
+		serverJSON: set("spec.updateStrategy", obj{"type": "RollingUpdate", "rollingUpdate": obj{"maxUnavailable": 2147483648}})},
 	{name: "restart policy Never", daemonSet: podSpec("restart_policy", "Never"), summary: "Invalid restart policy", path: podSpecAt + ".restart_policy"},
 	{name: "DNS policy Cluster", daemonSet: podSpec("dns_policy", "Cluster"), summary: "Invalid DNS policy", path: podSpecAt + ".dns_policy"},
 
@@ -647,8 +657,7 @@ func TestAccValidationTable_apiServerAgrees(t *testing.T) {
 	var schemaResp fwresource.SchemaResponse
 	NewDaemonSetResource().Schema(ctx, fwresource.SchemaRequest{}, &schemaResp)
 	dryRun := metav1.DryRunAll
-	// apply sends the configuration as the provider would, then one of the pods it would make.
-	apply := func(t *testing.T, config obj) error {
+	build := func(t *testing.T, config obj) (daemonSetModel, *appsv1ac.DaemonSetApplyConfiguration, diag.Diagnostics) {
 		t.Helper()
 		raw, err := terraformValue(schemaResp.Schema.Type().TerraformType(ctx), config)
 		if err != nil {
@@ -657,8 +666,41 @@ func TestAccValidationTable_apiServerAgrees(t *testing.T) {
 		var m daemonSetModel
 		diags := tfsdk.Plan{Schema: schemaResp.Schema, Raw: raw}.Get(ctx, &m)
 		ac, d := m.applyConfiguration(ctx)
-		if diags.Append(d...); diags.HasError() {
-			t.Skipf("no object to send: %v", diags)
+		diags.Append(d...)
+		return m, ac, diags
+	}
+	// applyJSON sends the base DaemonSet's JSON with change made to it.
+	applyJSON := func(t *testing.T, change func(obj)) error {
+		t.Helper()
+		_, ac, diags := build(t, baseDaemonSet())
+		if diags.HasError() {
+			t.Fatal(diags)
+		}
+		encoded, err := json.Marshal(ac)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ds obj
+		if err := json.Unmarshal(encoded, &ds); err != nil {
+			t.Fatal(err)
+		}
+		change(ds)
+		if encoded, err = json.Marshal(ds); err != nil {
+			t.Fatal(err)
+		}
+		return cs.AppsV1().RESTClient().Patch(types.ApplyPatchType).Namespace(*ac.Namespace).Resource("daemonsets").Name(*ac.Name).
+			Param("fieldManager", "kubedaemon-test").Param("dryRun", dryRun).Body(encoded).Do(ctx).Error()
+	}
+	// apply sends the configuration as the provider would, then one of the pods it would make. A value
+	// the Go types cannot hold leaves no object to send: serverJSON then says where it goes in JSON.
+	apply := func(t *testing.T, config obj, serverJSON func(obj)) error {
+		t.Helper()
+		m, ac, diags := build(t, config)
+		if diags.HasError() {
+			if serverJSON == nil {
+				t.Fatalf("the provider builds no object (%v), and the case gives no serverJSON to ask the API server with", diags)
+			}
+			return applyJSON(t, serverJSON)
 		}
 		if _, err := cs.AppsV1().DaemonSets(*ac.Namespace).Apply(ctx, ac,
 			metav1.ApplyOptions{FieldManager: "kubedaemon-test", DryRun: []string{dryRun}}); err != nil {
@@ -669,11 +711,11 @@ func TestAccValidationTable_apiServerAgrees(t *testing.T) {
 			t.Fatal(diags)
 		}
 		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{GenerateName: "agent-", Labels: ds.Spec.Template.Labels}, Spec: ds.Spec.Template.Spec}
-		_, err = cs.CoreV1().Pods(ds.Namespace).Create(ctx, pod, metav1.CreateOptions{DryRun: []string{dryRun}})
+		_, err := cs.CoreV1().Pods(ds.Namespace).Create(ctx, pod, metav1.CreateOptions{DryRun: []string{dryRun}})
 		return err
 	}
 	t.Run("valid", func(t *testing.T) {
-		if err := apply(t, validDaemonSet()); err != nil {
+		if err := apply(t, validDaemonSet(), nil); err != nil {
 			t.Errorf("the API server refuses the valid configuration: %v", err)
 		}
 	})
@@ -684,10 +726,13 @@ func TestAccValidationTable_apiServerAgrees(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			config := baseDaemonSet()
 			tc.daemonSet(config)
-			err := apply(t, config)
+			err := apply(t, config, tc.serverJSON)
 			// An invalid namespace name is one no namespace can have: the server finds none.
+			// A value its Go types cannot hold fails the server's decoding of the apply patch, which it
+			// answers with 500 Internal Error.
 			refused := apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) ||
-				apierrors.IsNotFound(err) && strings.HasPrefix(tc.path, "metadata.namespace")
+				apierrors.IsNotFound(err) && strings.HasPrefix(tc.path, "metadata.namespace") ||
+				tc.serverJSON != nil && apierrors.IsInternalError(err) && strings.Contains(err.Error(), "unable to convert unstructured object")
 			if !refused {
 				t.Errorf("the provider refuses it with %q at %s, the API server answers %v", tc.summary, tc.path, err)
 			}
