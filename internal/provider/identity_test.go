@@ -40,10 +40,7 @@ func importByIdentity(t *testing.T, typeName, namespace, name string) *tfprotov6
 func TestDaemonSetImportByIdentity(t *testing.T) {
 	resp := importByIdentity(t, "kubedaemon_daemonset", "monitoring", "node-exporter")
 	attrs := importedAttributes(t, resp, "kubedaemon_daemonset")
-	var id string
-	if err := attrs["id"].As(&id); err != nil || id != "monitoring/node-exporter" {
-		t.Errorf("id = %q (%v), want monitoring/node-exporter", id, err)
-	}
+	assertImportedID(t, attrs, "monitoring/node-exporter")
 	var metadata map[string]tftypes.Value
 	if err := attrs["metadata"].As(&metadata); err != nil {
 		t.Fatal(err)
@@ -65,10 +62,14 @@ func TestDaemonSetImportByIdentity_missingName(t *testing.T) {
 
 func TestNodeAgentImportByIdentity(t *testing.T) {
 	resp := importByIdentity(t, "kubedaemon_node_agent", "logging", "log-collector")
-	attrs := importedAttributes(t, resp, "kubedaemon_node_agent")
+	assertImportedID(t, importedAttributes(t, resp, "kubedaemon_node_agent"), "logging/log-collector")
+}
+
+func assertImportedID(t *testing.T, attrs map[string]tftypes.Value, want string) {
+	t.Helper()
 	var id string
-	if err := attrs["id"].As(&id); err != nil || id != "logging/log-collector" {
-		t.Errorf("id = %q (%v), want logging/log-collector", id, err)
+	if err := attrs["id"].As(&id); err != nil || id != want {
+		t.Errorf("id = %q (%v), want %s", id, err, want)
 	}
 }
 
