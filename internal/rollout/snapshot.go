@@ -75,8 +75,7 @@ func unlistedRevisions(ds *appsv1.DaemonSet, revisions []*appsv1.ControllerRevis
 	var unlisted []string
 	for _, pod := range pods {
 		hash := pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]
-		ref := metav1.GetControllerOfNoCopy(pod)
-		if hash == "" || ref == nil || ref.UID != ds.UID || slices.Contains(unlisted, hash) {
+		if hash == "" || !metav1.IsControlledBy(pod, ds) || slices.Contains(unlisted, hash) {
 			continue
 		}
 		if !slices.ContainsFunc(revisions, func(rev *appsv1.ControllerRevision) bool {
