@@ -9,8 +9,10 @@ import (
 
 // ReconcileRead aligns a value read back from the API server with the prior value (the plan that was
 // applied, or the state) where the two differ in form but not in what the field manager asked for:
-//   - a null list or map in read where prior holds an empty one becomes that empty one: Kubernetes
-//     (and client-go's apply configurations) drop empty collections, so `args = []` reads back absent;
+//   - a null in read where prior holds a zero value (false, 0, "", an empty list or map, an object
+//     of nothing but nulls and zeros) becomes that zero value: Kubernetes' JSON (omitempty) cannot
+//     tell "zero" from "absent", so `host_network = false` and `args = []` read back absent, and the
+//     planned zero is the truth;
 //   - an attribute set in read but null in prior, inside an object prior does set, stays null: such a
 //     value is a server default inside an atomic struct (fieldRef's apiVersion "v1", for example),
 //     which server-side apply reports as owned by whoever owns the struct. A change by another
@@ -23,7 +25,7 @@ func ReconcileRead(ctx context.Context, prior, read attr.Value) attr.Value {
 		return read
 	}
 	if read.IsNull() {
-		if isEmptyCollection(prior) {
+		if isZero(ctx, prior) {
 			return prior
 		}
 		return read
@@ -76,14 +78,37 @@ func ReconcileRead(ctx context.Context, prior, read attr.Value) attr.Value {
 	return read
 }
 
-func isEmptyCollection(v attr.Value) bool {
-	switch c := v.(type) {
+// isZero reports whether v is a known zero value, as JSON's omitempty drops it.
+func isZero(ctx context.Context, v attr.Value) bool {
+	if v == nil || v.IsUnknown() {
+		return false
+	}
+	if v.IsNull() {
+		return true
+	}
+	switch z := v.(type) {
+	case basetypes.BoolValuable:
+		b, _ := z.ToBoolValue(ctx)
+		return !b.ValueBool()
+	case basetypes.Int64Valuable:
+		n, _ := z.ToInt64Value(ctx)
+		return n.ValueInt64() == 0
+	case basetypes.StringValuable:
+		s, _ := z.ToStringValue(ctx)
+		return s.ValueString() == ""
 	case basetypes.ListValue:
-		return len(c.Elements()) == 0
+		return len(z.Elements()) == 0
 	case basetypes.MapValue:
-		return len(c.Elements()) == 0
+		return len(z.Elements()) == 0
 	case basetypes.SetValue:
-		return len(c.Elements()) == 0
+		return len(z.Elements()) == 0
+	case basetypes.ObjectValue:
+		for _, a := range z.Attributes() {
+			if !isZero(ctx, a) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -14,9 +15,11 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/rollout"
 )
@@ -25,9 +28,14 @@ import (
 // DaemonSet to apply, the provider-side arguments, and where to put what the cluster says back.
 type appliedDaemonSet interface {
 	applyConfiguration(ctx context.Context) (*appsv1ac.DaemonSetApplyConfiguration, diag.Diagnostics)
-	setFromObject(ctx context.Context, ds *appsv1.DaemonSet) diag.Diagnostics
+	// setFromObject fills the model from the live DaemonSet ds, where managed is ds limited to
+	// the paths the model manages (see readInto).
+	setFromObject(ctx context.Context, ds *appsv1.DaemonSet, managed *appsv1ac.DaemonSetApplyConfiguration) diag.Diagnostics
+	// imported reports whether the model holds only the identity an import gave it.
+	imported() bool
 	setCoverage(r coverage.Report) diag.Diagnostics
 	rolloutSettings() rolloutSettings
+	recordedUID() types.UID
 }
 
 // rolloutSettings are the provider-side arguments of an apply.
@@ -40,10 +48,23 @@ type rolloutSettings struct {
 
 var getOptions = metav1.GetOptions{}
 
+// previousManagersKey is the private state that remembers, from an import to the first apply,
+// whose fields that apply takes over.
+const previousManagersKey = "previous_managers"
+
+// privateData is the resource's private state (the framework's request and response Private).
+type privateData interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
 // applyAndWait server-side applies the DaemonSet, saves it to state at once, waits for the rollout
-// when asked, and saves the final state. On a failed wait the state is saved with an error, which
-// Terraform records as tainted after a create.
-func applyAndWait(ctx context.Context, client *kubeclient.Client, m appliedDaemonSet, state *tfsdk.State, diags *diag.Diagnostics, verb string) {
+// when asked, and saves the final state. A create first makes sure that no DaemonSet of that name
+// exists; an update first takes over the fields of the tools an import found (once). On a failed
+// wait the state is saved with an error, which Terraform records as tainted after a create; after
+// an update, the incomplete coverage it records makes the next plan finish the rollout. prior is
+// the state before an update, nil for a create.
+func applyAndWait(ctx context.Context, client *kubeclient.Client, m, prior appliedDaemonSet, state *tfsdk.State, private privateData, diags *diag.Diagnostics) {
 	ac, d := m.applyConfiguration(ctx)
 	diags.Append(d...)
 	if diags.HasError() {
@@ -52,15 +73,20 @@ func applyAndWait(ctx context.Context, client *kubeclient.Client, m appliedDaemo
 	settings := m.rolloutSettings()
 	namespace, name := *ac.Namespace, *ac.Name
 	id := namespace + "/" + name
-	daemonSets := client.Clientset.AppsV1().DaemonSets(namespace)
-
-	tflog.Info(ctx, "applying DaemonSet", map[string]any{"daemonset": id, "field_manager": settings.fieldManager, "force": settings.forceConflicts})
-	ds, err := daemonSets.Apply(ctx, ac, metav1.ApplyOptions{FieldManager: settings.fieldManager, Force: settings.forceConflicts})
-	if err != nil {
-		diags.AddError(fmt.Sprintf("Cannot %s DaemonSet %s", verb, id), applyErrorMessage(client, err, settings.fieldManager))
+	if prior == nil {
+		if err := daemonset.EnsureAbsent(ctx, client.Clientset, namespace, name); err != nil {
+			addExistsError(client, err, "Cannot create DaemonSet "+id, diags)
+			return
+		}
+	} else if !takeOverImported(ctx, client, namespace, name, prior.recordedUID(), settings.fieldManager, private, diags) {
 		return
 	}
-	diags.Append(m.setFromObject(ctx, ds)...)
+
+	ds, ok := serverSideApply(ctx, client, ac, prior, settings, diags)
+	if !ok {
+		return
+	}
+	diags.Append(readInto(ctx, m, ds)...)
 	diags.Append(m.setCoverage(coverage.Report{})...)
 	if diags.HasError() {
 		return
@@ -77,18 +103,162 @@ func applyAndWait(ctx context.Context, client *kubeclient.Client, m appliedDaemo
 				// Terraform was interrupted: say so, since the rollout itself may be healthy.
 				summary = fmt.Sprintf("Wait for DaemonSet %s interrupted before it covered every node", id)
 			}
-			diags.AddError(summary, err.Error())
+			diags.AddError(summary, err.Error()+"\n\nThe next plan shows an update that waits for the rollout again.")
 		} else {
 			diags.AddError(fmt.Sprintf("Cannot follow the rollout of DaemonSet %s", id), client.ExplainError(err).Error())
 		}
 		diags.Append(state.Set(ctx, m)...)
 		return
 	}
+	warnOldRevisions(report, diags)
 	// Read the object again so that state carries the status the rollout ended with.
-	if fresh, err := daemonSets.Get(ctx, name, getOptions); err == nil {
-		diags.Append(m.setFromObject(ctx, fresh)...)
+	if fresh, err := daemonset.Get(ctx, client.Clientset, namespace, name, ds.UID); err == nil {
+		diags.Append(readInto(ctx, m, fresh)...)
 	}
 	diags.Append(state.Set(ctx, m)...)
+}
+
+// serverSideApply applies ac. A conflict over fields that state already managed (another tool
+// changed them, and the plan showed the change back as drift) is resolved by taking them back,
+// with a warning; a conflict over a field the configuration newly sets fails, naming its
+// managers, unless force_conflicts is set.
+func serverSideApply(ctx context.Context, client *kubeclient.Client, ac *appsv1ac.DaemonSetApplyConfiguration, prior appliedDaemonSet, settings rolloutSettings, diags *diag.Diagnostics) (*appsv1.DaemonSet, bool) {
+	namespace, name := *ac.Namespace, *ac.Name
+	daemonSets := client.Clientset.AppsV1().DaemonSets(namespace)
+	tflog.Info(ctx, "applying DaemonSet", map[string]any{"daemonset": namespace + "/" + name, "field_manager": settings.fieldManager, "force": settings.forceConflicts})
+	options := metav1.ApplyOptions{FieldManager: settings.fieldManager, Force: settings.forceConflicts}
+	ds, err := daemonSets.Apply(ctx, ac, options)
+	if apierrors.IsConflict(err) && prior != nil {
+		if owners, ok := driftOwners(ctx, client, ac, prior, settings.fieldManager); ok {
+			options.Force = true
+			if ds, err = daemonSets.Apply(ctx, ac, options); err == nil {
+				diags.AddWarning("Took back fields changed by another tool",
+					fmt.Sprintf("DaemonSet %s/%s: fields this configuration manages had been changed by %s; the apply set them back to the configured values, as the plan showed.",
+						namespace, name, strings.Join(owners, ", ")))
+			}
+		}
+	}
+	if err != nil {
+		diags.AddError(fmt.Sprintf("Cannot apply DaemonSet %s/%s", namespace, name), applyErrorMessage(client, err, settings.fieldManager))
+		return nil, false
+	}
+	return ds, true
+}
+
+// driftOwners names the managers that own fields of ac which the prior state already managed,
+// and reports whether every field of ac they own is such a field.
+func driftOwners(ctx context.Context, client *kubeclient.Client, ac *appsv1ac.DaemonSetApplyConfiguration, prior appliedDaemonSet, fieldManager string) ([]string, bool) {
+	priorAC, d := prior.applyConfiguration(ctx)
+	if d.HasError() {
+		return nil, false
+	}
+	desired, errDesired := daemonset.FieldsOf(ac)
+	managed, errPrior := daemonset.FieldsOf(priorAC)
+	live, errLive := daemonset.Get(ctx, client.Clientset, *ac.Namespace, *ac.Name, prior.recordedUID())
+	if errDesired != nil || errPrior != nil || errLive != nil {
+		return nil, false
+	}
+	owners, contested, err := daemonset.OwnedByOthers(live, desired, fieldManager)
+	if err != nil || len(owners) == 0 || !managed.Covers(contested) {
+		return nil, false
+	}
+	return owners, true
+}
+
+// takeOverImported moves to fieldManager the fields of the managers that the import found, once,
+// at the first apply after the import. It reports false when it failed (diags says why).
+func takeOverImported(ctx context.Context, client *kubeclient.Client, namespace, name string, uid types.UID, fieldManager string, private privateData, diags *diag.Diagnostics) bool {
+	raw, d := private.GetKey(ctx, previousManagersKey)
+	diags.Append(d...)
+	var from []daemonset.Manager
+	if len(raw) == 0 || json.Unmarshal(raw, &from) != nil || len(from) == 0 {
+		return !diags.HasError()
+	}
+	id := namespace + "/" + name
+	for attempt := 0; ; attempt++ {
+		live, err := daemonset.Get(ctx, client.Clientset, namespace, name, uid)
+		if err != nil {
+			diags.AddError("Cannot read DaemonSet "+id, client.Explain(err))
+			return false
+		}
+		taken, err := daemonset.TakeOver(ctx, client.Clientset, live, from, fieldManager)
+		if apierrors.IsConflict(err) && attempt < 3 {
+			continue // the object changed between the read and the patch: read it again
+		}
+		if err != nil {
+			diags.AddError("Cannot take over the fields of DaemonSet "+id, client.Explain(err))
+			return false
+		}
+		if len(taken) > 0 {
+			diags.AddWarning("Took over the imported DaemonSet's fields",
+				fmt.Sprintf("DaemonSet %s: the fields set by %s now belong to field manager %q, so a field removed from the configuration is removed from the DaemonSet. No pod restarts unless the template changes.",
+					id, daemonset.Previous{Managers: taken}.Names(), fieldManager))
+		}
+		diags.Append(private.SetKey(ctx, previousManagersKey, nil)...)
+		return !diags.HasError()
+	}
+}
+
+// readInto fills m from the live DaemonSet.
+func readInto(ctx context.Context, m appliedDaemonSet, ds *appsv1.DaemonSet) diag.Diagnostics {
+	var diags diag.Diagnostics
+	view, _ := readManaged(ctx, m, ds, &diags)
+	if diags.HasError() {
+		return diags
+	}
+	return append(diags, m.setFromObject(ctx, ds, view)...)
+}
+
+// readManaged is the live DaemonSet limited to the paths m manages: those its configuration sets,
+// or right after an import those that the previous tools set (then also returned).
+func readManaged(ctx context.Context, m appliedDaemonSet, ds *appsv1.DaemonSet, diags *diag.Diagnostics) (*appsv1ac.DaemonSetApplyConfiguration, *daemonset.Previous) {
+	empty := appsv1ac.DaemonSet(ds.Name, ds.Namespace)
+	var fields daemonset.Fields
+	var prev *daemonset.Previous
+	if m.imported() {
+		p, err := daemonset.PreviousManagers(ds)
+		if err != nil {
+			diags.AddError("Cannot read the managed fields of DaemonSet "+ds.Namespace+"/"+ds.Name, err.Error())
+			return empty, nil
+		}
+		fields, prev = p.Fields, &p
+	} else {
+		ac, d := m.applyConfiguration(ctx)
+		diags.Append(d...)
+		if d.HasError() {
+			return empty, nil
+		}
+		var err error
+		if fields, err = daemonset.FieldsOf(ac); err != nil {
+			diags.AddError("Cannot list the fields of DaemonSet "+ds.Namespace+"/"+ds.Name, err.Error())
+			return empty, nil
+		}
+	}
+	obj, err := fields.Extract(ds)
+	if err == nil {
+		var raw []byte
+		if raw, err = json.Marshal(obj); err == nil {
+			err = json.Unmarshal(raw, empty)
+		}
+	}
+	if err != nil {
+		diags.AddError("Cannot read DaemonSet "+ds.Namespace+"/"+ds.Name, err.Error())
+	}
+	return empty, prev
+}
+
+// addExistsError reports a create over an existing object with the import block to write.
+func addExistsError(client *kubeclient.Client, err error, summary string, diags *diag.Diagnostics) {
+	var exists *daemonset.ExistsError
+	if errors.As(err, &exists) {
+		resource := "kubedaemon_daemonset"
+		if exists.Kind == "ServiceAccount" {
+			resource = "kubedaemon_node_agent"
+		}
+		diags.AddError(summary, exists.Error()+"\n\n"+exists.ImportBlock(resource))
+		return
+	}
+	diags.AddError(summary, client.Explain(err))
 }
 
 // operationContext bounds an operation by its configured timeout (timeout is one of the timeouts
@@ -103,18 +273,41 @@ func operationContext(ctx context.Context, timeout func(context.Context, time.Du
 	return ctx, cancel, true
 }
 
-// readDaemonSet reads the live DaemonSet into m. It returns false when the DaemonSet is gone, so
-// that the caller removes the resource from state.
-func readDaemonSet(ctx context.Context, client *kubeclient.Client, namespace, name string, m appliedDaemonSet, diags *diag.Diagnostics) bool {
-	ds, err := client.Clientset.AppsV1().DaemonSets(namespace).Get(ctx, name, getOptions)
-	if apierrors.IsNotFound(err) {
+// readDaemonSet reads the live DaemonSet into m, with its coverage now. It returns false when the
+// DaemonSet state recorded is gone (deleted, or replaced by another object of the same name), so
+// that the caller removes the resource from state. Right after an import it remembers in private
+// whose fields the first apply takes over.
+func readDaemonSet(ctx context.Context, client *kubeclient.Client, namespace, name string, m appliedDaemonSet, private privateData, diags *diag.Diagnostics) bool {
+	ds, err := daemonset.Get(ctx, client.Clientset, namespace, name, m.recordedUID())
+	var replaced *daemonset.ReplacedError
+	switch {
+	case apierrors.IsNotFound(err):
 		return false
-	}
-	if err != nil {
-		diags.AddError("Cannot read DaemonSet "+namespace+"/"+name, client.ExplainError(err).Error())
+	case errors.As(err, &replaced):
+		diags.AddWarning("DaemonSet replaced outside Terraform", replaced.Error()+
+			". The plan creates it again, which fails while the other object exists: import that one or delete it.")
+		return false
+	case err != nil:
+		diags.AddError("Cannot read DaemonSet "+namespace+"/"+name, client.Explain(err))
 		return true
 	}
-	diags.Append(m.setFromObject(ctx, ds)...)
+	view, prev := readManaged(ctx, m, ds, diags)
+	if diags.HasError() {
+		return true
+	}
+	settings := m.rolloutSettings()
+	diags.Append(m.setFromObject(ctx, ds, view)...)
+	if prev != nil {
+		raw, err := json.Marshal(prev.Managers)
+		if err == nil {
+			diags.Append(private.SetKey(ctx, previousManagersKey, raw)...)
+		}
+	}
+	if report, err := snapshot(ctx, client, namespace, name, settings); err == nil {
+		diags.Append(m.setCoverage(report)...)
+	} else {
+		tflog.Warn(ctx, "cannot compute the DaemonSet's coverage", map[string]any{"daemonset": namespace + "/" + name, "error": err.Error()})
+	}
 	return true
 }
 
@@ -122,11 +315,7 @@ func readDaemonSet(ctx context.Context, client *kubeclient.Client, namespace, na
 // the computed coverage attribute still says where the DaemonSet stands.
 func waitOrSnapshot(ctx context.Context, client *kubeclient.Client, namespace, name string, settings rolloutSettings, diags *diag.Diagnostics) (coverage.Report, error) {
 	if !settings.wait {
-		state, err := rollout.Snapshot(ctx, client.Clientset, namespace, name)
-		if err != nil {
-			return coverage.Report{}, err
-		}
-		return coverage.Compute(state, coverage.Options{Now: time.Now(), CountNotReadyNodes: settings.countNotReadyNodes}), nil
+		return snapshot(ctx, client, namespace, name, settings)
 	}
 	report, err := rollout.Wait(ctx, client.Clientset, namespace, name, rollout.Options{
 		CountNotReadyNodes: settings.countNotReadyNodes,
@@ -142,6 +331,34 @@ func waitOrSnapshot(ctx context.Context, client *kubeclient.Client, namespace, n
 				len(report.NotReady), firstNames(report.NotReady, 10)))
 	}
 	return report, err
+}
+
+// snapshot is the coverage of the DaemonSet now, from one look at its nodes and pods.
+func snapshot(ctx context.Context, client *kubeclient.Client, namespace, name string, settings rolloutSettings) (coverage.Report, error) {
+	state, err := rollout.Snapshot(ctx, client.Clientset, namespace, name)
+	if err != nil {
+		return coverage.Report{}, err
+	}
+	return coverage.Compute(state, coverage.Options{Now: time.Now(), CountNotReadyNodes: settings.countNotReadyNodes}), nil
+}
+
+// warnOldRevisions says which nodes still run an older revision after a rollout under OnDelete,
+// where they count as covered because their pods change only when deleted.
+func warnOldRevisions(report coverage.Report, diags *diag.Diagnostics) {
+	if !report.OnDelete {
+		return
+	}
+	var old []string
+	for _, n := range report.Nodes {
+		if n.Covered && n.Pod != "" && !n.CurrentRevision {
+			old = append(old, n.Name)
+		}
+	}
+	if len(old) > 0 {
+		diags.AddWarning("Nodes still run an older revision",
+			fmt.Sprintf("Under the OnDelete update strategy pods change only when deleted: %d node(s) still run a pod of an older revision: %s. Delete those pods to update them.",
+				len(old), firstNames(old, 10)))
+	}
 }
 
 // applyErrorMessage explains a failed server-side apply; a conflict names the other managers and
@@ -160,33 +377,26 @@ func applyErrorMessage(client *kubeclient.Client, err error, fieldManager string
 	return b.String()
 }
 
-// deleteAndWait deletes the DaemonSet with the given propagation and waits until the DaemonSet and
-// the pods it still owns are gone (orphaned pods lose their owner reference, so they do not hold the
-// wait). A DaemonSet already gone is success.
-func deleteAndWait(ctx context.Context, client *kubeclient.Client, namespace, name, propagation string, diags *diag.Diagnostics) {
+// deleteAndWait deletes the DaemonSet that state recorded (uid) with the given propagation and
+// waits until the DaemonSet and the pods it still owns are gone (orphaned pods lose their owner
+// reference, so they do not hold the wait). A DaemonSet already gone is success; one made again
+// under the same name by someone else is left alone, with a warning.
+func deleteAndWait(ctx context.Context, client *kubeclient.Client, namespace, name string, uid types.UID, propagation string, diags *diag.Diagnostics) {
 	id := namespace + "/" + name
-	daemonSets := client.Clientset.AppsV1().DaemonSets(namespace)
-	ds, err := daemonSets.Get(ctx, name, getOptions)
-	if apierrors.IsNotFound(err) {
-		return
-	}
-	if err != nil {
-		diags.AddError("Cannot read DaemonSet "+id, client.ExplainError(err).Error())
-		return
-	}
 	policy := metav1.DeletionPropagation(propagation)
 	if propagation == "" {
 		policy = metav1.DeletePropagationForeground
 	}
-	err = daemonSets.Delete(ctx, name, metav1.DeleteOptions{
-		PropagationPolicy: &policy,
-		Preconditions:     &metav1.Preconditions{UID: &ds.UID},
-	})
-	if apierrors.IsNotFound(err) {
+	ds, err := daemonset.Delete(ctx, client.Clientset, namespace, name, uid, policy)
+	var replaced *daemonset.ReplacedError
+	switch {
+	case errors.As(err, &replaced):
+		diags.AddWarning("DaemonSet left alone", replaced.Error()+".")
 		return
-	}
-	if err != nil {
-		diags.AddError("Cannot delete DaemonSet "+id, client.ExplainError(err).Error())
+	case err != nil:
+		diags.AddError("Cannot delete DaemonSet "+id, client.Explain(err))
+		return
+	case ds == nil:
 		return
 	}
 	if err := rollout.WaitDeleted(ctx, client.Clientset, namespace, name, ds.UID, ds.Spec.Selector); err != nil {

@@ -114,15 +114,11 @@ func daemonSetFromApplyConfiguration(ac *appsv1ac.DaemonSetApplyConfiguration) (
 	return ds, json.Unmarshal(raw, ds)
 }
 
-// setFromObject fills the state from the live object, keeping only the fields owned by the field
-// manager so that server defaults never show as diffs while another manager's change shows as drift.
-func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet) diag.Diagnostics {
+// setFromObject fills the state from the live object: managed holds the live values of the paths
+// the model manages, so server defaults and other tools' fields stay null while another tool's
+// change to a managed field shows as drift, old -> new.
+func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet, owned *appsv1ac.DaemonSetApplyConfiguration) diag.Diagnostics {
 	var diags diag.Diagnostics
-	owned, err := appsv1ac.ExtractDaemonSet(ds, m.fieldManager())
-	if err != nil {
-		diags.AddError("Cannot extract the fields owned by "+m.fieldManager(), err.Error())
-		return diags
-	}
 	prior, d := m.metadata(ctx)
 	diags.Append(d...)
 	labels, d := ownedMap(ctx, owned.Labels, prior.Labels)
@@ -159,6 +155,9 @@ func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 	diags.Append(m.setObjectState(ds)...)
 	return diags
 }
+
+// imported reports whether the state holds only what an import gave it.
+func (m *daemonSetModel) imported() bool { return m.Spec.IsNull() }
 
 func stringMap(ctx context.Context, v types.Map) (map[string]string, diag.Diagnostics) {
 	if v.IsNull() || v.IsUnknown() {

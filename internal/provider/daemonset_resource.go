@@ -93,7 +93,7 @@ func (r *daemonSetResource) Create(ctx context.Context, req resource.CreateReque
 	defer cancel()
 	// Apply saves state as soon as the object exists, so a failed wait leaves it in state
 	// (tainted, as after any failed create) instead of orphaning it in the cluster.
-	applyAndWait(ctx, r.client, &plan, &resp.State, &resp.Diagnostics, "create")
+	applyAndWait(ctx, r.client, &plan, nil, &resp.State, resp.Private, &resp.Diagnostics)
 	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
@@ -109,7 +109,7 @@ func (r *daemonSetResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	state.fillDefaults()
-	if !readDaemonSet(ctx, r.client, namespace, name, &state, &resp.Diagnostics) {
+	if !readDaemonSet(ctx, r.client, namespace, name, &state, resp.Private, &resp.Diagnostics) {
 		resp.State.RemoveResource(ctx)
 		keepIdentity(ctx, namespace, name, resp.Identity, &resp.Diagnostics)
 		return
@@ -122,8 +122,9 @@ func (r *daemonSetResource) Read(ctx context.Context, req resource.ReadRequest, 
 }
 
 func (r *daemonSetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan daemonSetModel
+	var plan, prior daemonSetModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
 	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
 		return
 	}
@@ -132,7 +133,7 @@ func (r *daemonSetResource) Update(ctx context.Context, req resource.UpdateReque
 		return
 	}
 	defer cancel()
-	applyAndWait(ctx, r.client, &plan, &resp.State, &resp.Diagnostics, "update")
+	applyAndWait(ctx, r.client, &plan, &prior, &resp.State, resp.Private, &resp.Diagnostics)
 	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
@@ -152,7 +153,7 @@ func (r *daemonSetResource) Delete(ctx context.Context, req resource.DeleteReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	deleteAndWait(ctx, r.client, namespace, name, state.DeletePropagation.ValueString(), &resp.Diagnostics)
+	deleteAndWait(ctx, r.client, namespace, name, state.recordedUID(), state.DeletePropagation.ValueString(), &resp.Diagnostics)
 }
 
 func (r *daemonSetResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {

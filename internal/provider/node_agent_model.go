@@ -120,6 +120,9 @@ func hostPathVolume(i int) string {
 	return fmt.Sprintf("host-path-%d", i)
 }
 
+// imported reports whether the state holds only the identity an import gave it.
+func (m *nodeAgentModel) imported() bool { return m.Image.IsNull() }
+
 func (m *nodeAgentModel) namespacedName() (namespace, name string) {
 	return m.Namespace.ValueString(), m.Name.ValueString()
 }
@@ -338,16 +341,12 @@ func (m *nodeAgentModel) hostPathVolumes(ctx context.Context, c *corev1ac.Contai
 	return volumes, diags
 }
 
-// setFromObject fills the state from the fields of the live DaemonSet that the field manager owns,
-// so that server defaults never show as diffs while a change by another manager shows as drift.
-// create_service_account is not part of the DaemonSet: Read sets it from the ServiceAccount.
-func (m *nodeAgentModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet) diag.Diagnostics {
+// setFromObject fills the state from the live DaemonSet: owned holds the live values of the paths
+// the agent manages, so that server defaults never show as diffs while a change by another tool
+// shows as drift. create_service_account is not part of the DaemonSet: Read sets it from the
+// ServiceAccount.
+func (m *nodeAgentModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet, owned *appsv1ac.DaemonSetApplyConfiguration) diag.Diagnostics {
 	var diags diag.Diagnostics
-	owned, err := appsv1ac.ExtractDaemonSet(ds, m.fieldManager())
-	if err != nil {
-		diags.AddError("Cannot extract the fields owned by "+m.fieldManager(), err.Error())
-		return diags
-	}
 	spec := owned.Spec
 	if spec == nil {
 		spec = appsv1ac.DaemonSetSpec()

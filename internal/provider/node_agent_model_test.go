@@ -292,14 +292,14 @@ func TestNodeAgentDaemonSet(t *testing.T) {
 
 			_, ds := applyToFake(t, &plan)
 			applied := plan
-			if diags := applied.setFromObject(ctx, ds); diags.HasError() {
+			if diags := readInto(ctx, &applied, ds); diags.HasError() {
 				t.Fatal(diags)
 			}
 			assertSameAttributes(t, "after apply", &plan, &applied)
 
 			imported := nodeAgentModel{Name: plan.Name, Namespace: plan.Namespace}
 			imported.fillDefaults()
-			if diags := imported.setFromObject(ctx, ds); diags.HasError() {
+			if diags := readInto(ctx, &imported, ds); diags.HasError() {
 				t.Fatal(diags)
 			}
 			assertSameAttributes(t, "after import", &plan, &imported)
@@ -326,7 +326,7 @@ func TestNodeAgentReadBack_forms(t *testing.T) {
 		t.Errorf("tolerations %v, want none with tolerate_all_taints = false", tolerations)
 	}
 	read := plan
-	if diags := read.setFromObject(ctx, ds); diags.HasError() {
+	if diags := readInto(ctx, &read, ds); diags.HasError() {
 		t.Fatal(diags)
 	}
 	// Empty collections read back absent; the configured empty value is kept.
@@ -348,8 +348,8 @@ func TestNodeAgentReadBack_forms(t *testing.T) {
 	wantEqual(t, "canonical cpu_request", got.CPURequest.ValueString(), "100m")
 }
 
-// TestNodeAgentReadBack_drift: a field another manager takes over no longer reads back, so the next
-// plan shows it.
+// TestNodeAgentReadBack_drift: a managed field another manager changes reads back as its live value,
+// so the next plan shows the change back, old -> new.
 func TestNodeAgentReadBack_drift(t *testing.T) {
 	ctx := context.Background()
 	plan := planAgent(t, logCollector)
@@ -362,11 +362,11 @@ func TestNodeAgentReadBack_drift(t *testing.T) {
 		t.Fatal(err)
 	}
 	read := plan
-	if diags := read.setFromObject(ctx, edited); diags.HasError() {
+	if diags := readInto(ctx, &read, edited); diags.HasError() {
 		t.Fatal(diags)
 	}
-	if !read.Image.IsNull() {
-		t.Errorf("image read back %s, want null: kubectl-edit owns it now", read.Image)
+	if !read.Image.Equal(types.StringValue("fluent/fluent-bit:2.0")) {
+		t.Errorf("image read back %s, want the value kubectl-edit set, so that the plan shows old -> new", read.Image)
 	}
 	if !read.HostNetwork.Equal(types.BoolValue(true)) {
 		t.Errorf("host_network read back %s, want true: the value kubectl-edit set", read.HostNetwork)

@@ -51,7 +51,7 @@ func (r *nodeAgentResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
 		return
 	}
-	r.apply(ctx, &plan, nil, plan.Timeouts.Create, &resp.State, &resp.Diagnostics)
+	r.apply(ctx, &plan, nil, plan.Timeouts.Create, &resp.State, resp.Private, &resp.Diagnostics)
 	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
@@ -62,14 +62,14 @@ func (r *nodeAgentResource) Update(ctx context.Context, req resource.UpdateReque
 	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
 		return
 	}
-	r.apply(ctx, &plan, &prior, plan.Timeouts.Update, &resp.State, &resp.Diagnostics)
+	r.apply(ctx, &plan, &prior, plan.Timeouts.Update, &resp.State, resp.Private, &resp.Diagnostics)
 	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 // apply puts the agent's ServiceAccount, when it creates one, and then its DaemonSet through the
 // same apply and wait as kubedaemon_daemonset. After an update (prior is set) it retires the
 // ServiceAccount the agent created before, once the pods run under the new one.
-func (r *nodeAgentResource) apply(ctx context.Context, plan, prior *nodeAgentModel, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), state *tfsdk.State, diags *diag.Diagnostics) {
+func (r *nodeAgentResource) apply(ctx context.Context, plan, prior *nodeAgentModel, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), state *tfsdk.State, private privateData, diags *diag.Diagnostics) {
 	ctx, cancel, ok := operationContext(ctx, timeout, diags)
 	if !ok {
 		return
@@ -81,12 +81,12 @@ func (r *nodeAgentResource) apply(ctx context.Context, plan, prior *nodeAgentMod
 			return
 		}
 	}
-	verb := "update"
-	if prior == nil {
-		verb = "create"
-	}
 	// As for kubedaemon_daemonset, a failed wait after a create leaves the agent in state, tainted.
-	applyAndWait(ctx, r.client, plan, state, diags, verb)
+	var priorDaemonSet appliedDaemonSet
+	if prior != nil {
+		priorDaemonSet = prior
+	}
+	applyAndWait(ctx, r.client, plan, priorDaemonSet, state, private, diags)
 	if prior != nil && !diags.HasError() {
 		retireServiceAccount(ctx, r.client, prior, plan, diags)
 	}
@@ -100,7 +100,7 @@ func (r *nodeAgentResource) Read(ctx context.Context, req resource.ReadRequest, 
 	}
 	namespace, name := state.namespacedName()
 	state.fillDefaults()
-	if !readDaemonSet(ctx, r.client, namespace, name, &state, &resp.Diagnostics) {
+	if !readDaemonSet(ctx, r.client, namespace, name, &state, resp.Private, &resp.Diagnostics) {
 		resp.State.RemoveResource(ctx)
 		keepIdentity(ctx, namespace, name, resp.Identity, &resp.Diagnostics)
 		return
@@ -141,7 +141,7 @@ func (r *nodeAgentResource) Delete(ctx context.Context, req resource.DeleteReque
 	}
 	defer cancel()
 	namespace, name := state.namespacedName()
-	deleteAndWait(ctx, r.client, namespace, name, state.DeletePropagation.ValueString(), &resp.Diagnostics)
+	deleteAndWait(ctx, r.client, namespace, name, state.recordedUID(), state.DeletePropagation.ValueString(), &resp.Diagnostics)
 	// Orphaned pods keep running under the ServiceAccount, so it stays with them.
 	if resp.Diagnostics.HasError() || !state.CreateServiceAccount.ValueBool() || state.DeletePropagation.ValueString() == "Orphan" {
 		return

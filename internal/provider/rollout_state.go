@@ -5,6 +5,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	appsv1 "k8s.io/api/apps/v1"
+	apitypes "k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
 )
@@ -93,6 +94,14 @@ func (m *rolloutState) fillDefaults() {
 	if m.Coverage.IsNull() || m.Coverage.IsUnknown() {
 		m.Coverage = types.ObjectNull(coverageAttrTypes)
 	}
+}
+
+// recordedUID is the uid of the DaemonSet state recorded; empty before a create.
+func (m *rolloutState) recordedUID() apitypes.UID {
+	if m.UID.IsNull() || m.UID.IsUnknown() {
+		return ""
+	}
+	return apitypes.UID(m.UID.ValueString())
 }
 
 func (m *rolloutState) fieldManager() string {

@@ -1,0 +1,108 @@
+package daemonset
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+)
+
+// LastAppliedAnnotation is where `kubectl apply` (client-side) keeps the configuration it applied.
+const LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+// clientSideApplyManager is the field manager of `kubectl apply` without --server-side.
+const clientSideApplyManager = "kubectl-client-side-apply"
+
+// serverSetAnnotations are written by the API server or by kubectl's bookkeeping, never by the
+// user, though the managed fields give them to whoever created or applied the object.
+var serverSetAnnotations = []string{
+	"deprecated.daemonset.template.generation",
+	LastAppliedAnnotation,
+}
+
+// controllerManagers write a DaemonSet's status and bookkeeping, never its configuration.
+var controllerManagers = []string{"kube-controller-manager", "kube-apiserver"}
+
+// Manager is one field manager of a live object, as its managedFields entry names it.
+type Manager struct {
+	Name      string
+	Operation metav1.ManagedFieldsOperationType
+}
+
+func (m Manager) String() string { return fmt.Sprintf("%s (%s)", m.Name, m.Operation) }
+
+// Previous is what the tools that made a DaemonSet set on it, read right after an import: the
+// paths they set (their managed fields, or for `kubectl apply` its last-applied configuration,
+// which leaves out the server defaults its managed fields include) and who they are.
+type Previous struct {
+	Fields   Fields
+	Managers []Manager
+}
+
+// PreviousManagers reads, from managedFields, the paths every manager other than the controllers
+// and the status writers set on the live DaemonSet. Server defaults that an Update manager owns
+// (an Update owns every field it changed, defaults included) are left out where the live value
+// equals the default, so that a configuration equal to what the tool was given plans no change.
+func PreviousManagers(live *appsv1.DaemonSet) (Previous, error) {
+	var prev Previous
+	fields := fieldpath.NewSet()
+	for _, entry := range live.ManagedFields {
+		if entry.Subresource != "" || slices.Contains(controllerManagers, entry.Manager) || entry.FieldsV1 == nil {
+			continue
+		}
+		set, err := entrySet(entry)
+		if err != nil {
+			return Previous{}, err
+		}
+		if entry.Operation == metav1.ManagedFieldsOperationUpdate {
+			applied, ok, err := lastApplied(live, entry.Manager)
+			if err != nil {
+				return Previous{}, err
+			}
+			if ok {
+				set = applied.set
+			} else {
+				set = withoutDefaults(live, set)
+			}
+		}
+		fields = fields.Union(set)
+		prev.Managers = append(prev.Managers, Manager{Name: entry.Manager, Operation: entry.Operation})
+	}
+	for _, key := range serverSetAnnotations {
+		fields = fields.Difference(annotationPath(key))
+	}
+	prev.Fields = Fields{set: fields}
+	return prev, nil
+}
+
+// lastApplied is the configuration `kubectl apply` kept on the object, when manager is kubectl's
+// client-side apply and the annotation is there.
+func lastApplied(live *appsv1.DaemonSet, manager string) (Fields, bool, error) {
+	raw, ok := live.Annotations[LastAppliedAnnotation]
+	if manager != clientSideApplyManager || !ok {
+		return Fields{}, false, nil
+	}
+	var applied map[string]any
+	if err := json.Unmarshal([]byte(raw), &applied); err != nil {
+		return Fields{}, false, fmt.Errorf("read the %s annotation: %w", LastAppliedAnnotation, err)
+	}
+	f, err := FieldsOf(applied)
+	return f, err == nil, err
+}
+
+func annotationPath(key string) *fieldpath.Set {
+	return fieldpath.NewSet(fieldpath.MakePathOrDie("metadata", "annotations", key))
+}
+
+// Names lists the managers, for messages.
+func (p Previous) Names() string {
+	names := make([]string, 0, len(p.Managers))
+	for _, m := range p.Managers {
+		names = append(names, m.String())
+	}
+	return strings.Join(names, ", ")
+}
