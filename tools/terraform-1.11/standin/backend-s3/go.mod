@@ -1,0 +1,6 @@
+// Stand-in for Terraform's own "s3" state backend module: see backend.go.
+module github.com/hashicorp/terraform/internal/backend/remote-state/s3
+
+go 1.23.3
+
+require github.com/hashicorp/terraform v1.11.4

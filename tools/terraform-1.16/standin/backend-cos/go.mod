@@ -1,0 +1,6 @@
+// Stand-in for Terraform's own "cos" state backend module: see backend.go.
+module github.com/hashicorp/terraform/internal/backend/remote-state/cos
+
+go 1.26.8
+
+require github.com/hashicorp/terraform v1.16.4
