@@ -50,8 +50,8 @@ var serverDefaults = map[string][]any{
 	"downwardAPI.defaultMode":                 {int64(420)},
 }
 
-// withoutDefaults drops from set the leaves whose live value is the server's default for that
-// field, the image pull policy the server derives from the image's tag, or an empty struct (which
+// withoutDefaults drops from set the leaves the live object lacks or whose live value is the
+// server's default for that field, the image pull policy the server derives from the image's tag, or an empty struct (which
 // an Update owns whenever the server defaulted one into place).
 func withoutDefaults(live *appsv1.DaemonSet, set *fieldpath.Set) *fieldpath.Set {
 	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
@@ -60,8 +60,10 @@ func withoutDefaults(live *appsv1.DaemonSet, set *fieldpath.Set) *fieldpath.Set 
 	}
 	kept := fieldpath.NewSet()
 	set.Leaves().Iterate(func(p fieldpath.Path) {
+		// An Update owns a field only where it changed the object, so one absent from the live
+		// object was not set by it (an empty struct it created and the server pruned).
 		v, found := valueAt(content, p)
-		if found && isServerDefault(content, p, v) {
+		if !found || isServerDefault(content, p, v) {
 			return
 		}
 		kept.Insert(p)

@@ -7,11 +7,15 @@ package daemonset
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
 	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/client-go/applyconfigurations"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -90,7 +94,7 @@ func (f Fields) String() string {
 // Extract returns the live DaemonSet limited to the paths of f, in its JSON form (with kind,
 // apiVersion, name and namespace): the value of every managed path, whoever owns it now, and
 // nothing else, so server defaults and other tools' fields never reach state. A path the live
-// object leaves out is absent here too; the caller decides what a configured zero value reads as.
+// object leaves out reads as its zero value (see fillZeros).
 func (f Fields) Extract(live *appsv1.DaemonSet) (map[string]any, error) {
 	tv, err := toTyped(live)
 	if err != nil {
@@ -105,6 +109,8 @@ func (f Fields) Extract(live *appsv1.DaemonSet) (map[string]any, error) {
 	if !ok {
 		out = map[string]any{}
 	}
+	pruneZeros(out, reflect.TypeFor[appsv1.DaemonSet]())
+	fillZeros(out, set.Leaves(), reflect.TypeFor[appsv1.DaemonSet]())
 	out["apiVersion"], out["kind"] = "apps/v1", "DaemonSet"
 	return out, nil
 }
@@ -143,4 +149,180 @@ func unstructuredContent(obj any) (map[string]any, error) {
 		return nil, fmt.Errorf("decode the DaemonSet: %w", err)
 	}
 	return content, nil
+}
+
+// fillZeros writes the zero value of its Go type at every leaf of set that obj lacks. Kubernetes'
+// JSON leaves out a false, 0, "" or empty list (omitempty), so a managed path that the live
+// object lacks is one set to its zero value: by this configuration (`host_network = false`), or,
+// after an import, by the tool whose managed fields name it. Missing list items are not made up:
+// a deleted container stays deleted.
+func fillZeros(obj map[string]any, set *fieldpath.Set, t reflect.Type) {
+	set.Iterate(func(p fieldpath.Path) {
+		fillZero(obj, p, t)
+	})
+}
+
+func fillZero(obj any, p fieldpath.Path, t reflect.Type) {
+	t = indirect(t)
+	pe := p[0]
+	switch {
+	case pe.FieldName != nil && t.Kind() == reflect.Struct:
+		m, ok := obj.(map[string]any)
+		field, found := jsonField(t, *pe.FieldName)
+		if !ok || !found {
+			return
+		}
+		fillChild(m, *pe.FieldName, p[1:], field.Type)
+	case pe.FieldName != nil && t.Kind() == reflect.Map:
+		if m, ok := obj.(map[string]any); ok {
+			fillChild(m, *pe.FieldName, p[1:], t.Elem())
+		}
+	case pe.Key != nil && t.Kind() == reflect.Slice && len(p) > 1:
+		items, _ := obj.([]any)
+		if item, ok := findKeyed(items, *pe.Key); ok {
+			fillZero(item, p[1:], t.Elem())
+		}
+	}
+}
+
+// fillChild fills m[name] along rest, creating the struct it needs on the way but no list item.
+func fillChild(m map[string]any, name string, rest fieldpath.Path, t reflect.Type) {
+	child, present := m[name]
+	present = present && child != nil // extraction leaves a null where it pruned a whole struct
+	if len(rest) == 0 {
+		if !present {
+			if zero, ok := zeroJSON(t); ok {
+				m[name] = zero
+			}
+		}
+		return
+	}
+	if !present {
+		if indirect(t).Kind() != reflect.Struct {
+			return
+		}
+		child = map[string]any{}
+		m[name] = child
+	}
+	fillZero(child, rest, t)
+}
+
+// zeroJSON is the JSON zero value of a leaf of type t; false for types whose zero value has no
+// JSON form that omitempty would drop (quantities, int-or-strings).
+func zeroJSON(t reflect.Type) (any, bool) {
+	t = indirect(t)
+	switch {
+	case t == reflect.TypeFor[intstr.IntOrString]() || t == reflect.TypeFor[resource.Quantity]():
+		return nil, false
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return false, true
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		return int64(0), true
+	case reflect.String:
+		return "", true
+	case reflect.Slice:
+		return []any{}, true
+	case reflect.Map, reflect.Struct:
+		return map[string]any{}, true
+	}
+	return nil, false
+}
+
+func indirect(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// jsonField finds the field of struct t with the JSON name, looking into inlined embedded structs
+// (a Probe's ProbeHandler).
+func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("json"), ",")
+		if tag[0] == name {
+			return f, true
+		}
+		if f.Anonymous && tag[0] == "" {
+			if inner, ok := jsonField(indirect(f.Type), name); ok {
+				return inner, true
+			}
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// pruneZeros deletes the struct fields of obj that hold false, 0 or "" (or, not being pointers,
+// an empty struct or a zero quantity), as the JSON of a
+// Kubernetes object would leave them out if every field were omitempty. A few are not (a pod
+// affinity term's topologyKey, for one), so without this an atomic struct would read back a ""
+// that nobody set. fillZeros then restores the zero values that a managed path names. Map entries
+// and list items are values, never pruned.
+func pruneZeros(obj any, t reflect.Type) {
+	t = indirect(t)
+	switch t.Kind() {
+	case reflect.Struct:
+		m, ok := obj.(map[string]any)
+		if !ok {
+			return
+		}
+		for name, v := range m {
+			field, found := jsonField(t, name)
+			if !found {
+				continue
+			}
+			pruneZeros(v, field.Type) // first, so that a struct left empty goes too
+			if isZeroScalar(v) && scalarKind(field.Type) || isEmptyStruct(v, field.Type) || isZeroQuantity(v, field.Type) {
+				delete(m, name)
+			}
+		}
+	case reflect.Slice:
+		items, _ := obj.([]any)
+		for _, item := range items {
+			pruneZeros(item, t.Elem())
+		}
+	case reflect.Map:
+		m, _ := obj.(map[string]any)
+		for _, v := range m {
+			pruneZeros(v, t.Elem())
+		}
+	}
+}
+
+// isEmptyStruct reports a struct field that is not a pointer and holds nothing: JSON writes it
+// as {} whether or not anyone set it.
+func isEmptyStruct(v any, t reflect.Type) bool {
+	m, ok := v.(map[string]any)
+	return ok && len(m) == 0 && t.Kind() == reflect.Struct
+}
+
+// isZeroQuantity reports a quantity field that is not a pointer and holds zero, which its JSON
+// writes as "0" (a resourceFieldRef's divisor).
+func isZeroQuantity(v any, t reflect.Type) bool {
+	return t == reflect.TypeFor[resource.Quantity]() && v == "0"
+}
+
+func isZeroScalar(v any) bool {
+	switch v := v.(type) {
+	case bool:
+		return !v
+	case string:
+		return v == ""
+	case int64:
+		return v == 0
+	case float64:
+		return v == 0
+	}
+	return false
+}
+
+func scalarKind(t reflect.Type) bool {
+	switch indirect(t).Kind() {
+	case reflect.Bool, reflect.String, reflect.Int, reflect.Int32, reflect.Int64:
+		return true
+	}
+	return false
 }

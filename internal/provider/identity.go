@@ -56,7 +56,8 @@ func keepIdentity(ctx context.Context, namespace, name string, identity *tfsdk.R
 // importTarget reads the DaemonSet to import from the import ID ("namespace/name") or, with an
 // import block's identity, from the identity attributes.
 func importTarget(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) (namespace, name string) {
-	if req.ID == "" && req.Identity != nil {
+	// `terraform import x ""` sends an empty ID and a null identity: that is a bad ID, not an identity.
+	if req.ID == "" && req.Identity != nil && !req.Identity.Raw.IsFullyNull() {
 		var id identityModel
 		diags.Append(req.Identity.Get(ctx, &id)...)
 		if diags.HasError() {

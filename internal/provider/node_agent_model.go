@@ -347,6 +347,14 @@ func (m *nodeAgentModel) hostPathVolumes(ctx context.Context, c *corev1ac.Contai
 // ServiceAccount.
 func (m *nodeAgentModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet, owned *appsv1ac.DaemonSetApplyConfiguration) diag.Diagnostics {
 	var diags diag.Diagnostics
+	if m.imported() {
+		if problem := notAgentShaped(ds); problem != "" {
+			diags.AddError("DaemonSet "+ds.Namespace+"/"+ds.Name+" is not a node agent",
+				"kubedaemon_node_agent reads only DaemonSets of the shape it makes: "+problem+
+					". Import it as a kubedaemon_daemonset, which manages any DaemonSet with every field.")
+			return diags
+		}
+	}
 	spec := owned.Spec
 	if spec == nil {
 		spec = appsv1ac.DaemonSetSpec()
@@ -430,6 +438,24 @@ func (m *nodeAgentModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 	}
 	diags.Append(m.setObjectState(ds)...)
 	return diags
+}
+
+// notAgentShaped says why ds is not a DaemonSet that kubedaemon_node_agent could have made, or "".
+func notAgentShaped(ds *appsv1.DaemonSet) string {
+	want := selectorLabels(ds.Name)
+	if sel := ds.Spec.Selector; sel == nil || len(sel.MatchExpressions) > 0 || !maps.Equal(sel.MatchLabels, want) {
+		return fmt.Sprintf("its selector is not the agent's (match_labels %v)", want)
+	}
+	containers := ds.Spec.Template.Spec.Containers
+	if len(containers) != 1 || containers[0].Name != ds.Name {
+		return fmt.Sprintf("it does not run exactly one container named %q", ds.Name)
+	}
+	for i, v := range ds.Spec.Template.Spec.Volumes {
+		if v.HostPath == nil || v.Name != hostPathVolume(i) {
+			return fmt.Sprintf("its volume %q is not one of the agent's host paths", v.Name)
+		}
+	}
+	return ""
 }
 
 // readEnv splits the container's environment into the user's variables and whether NODE_NAME

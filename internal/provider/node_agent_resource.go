@@ -162,6 +162,7 @@ func (r *nodeAgentResource) ImportState(ctx context.Context, req resource.Import
 // ModifyPlan warns when the cluster is reachable and no node would run the agent, as
 // kubedaemon_daemonset does; it looks again only when where the pods may run changes.
 func (r *nodeAgentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	resumeIncompleteRollout(ctx, req, resp)
 	if req.Plan.Raw.IsNull() || r.client == nil {
 		return
 	}

@@ -1,8 +1,13 @@
 package provider
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	appsv1 "k8s.io/api/apps/v1"
 	apitypes "k8s.io/apimachinery/pkg/types"
@@ -118,4 +123,49 @@ func (m *rolloutState) rolloutSettings() rolloutSettings {
 		wait:               m.WaitForRollout.IsNull() || m.WaitForRollout.ValueBool(),
 		countNotReadyNodes: m.WaitForNotReadyNodes.ValueBool(),
 	}
+}
+
+// resumeIncompleteRollout makes the plan an update when the last apply or read found the rollout
+// incomplete (a failed, timed-out or interrupted wait, or pods that stopped covering their nodes
+// since): the update applies the configuration again and waits, so a failed rollout is never
+// forgotten behind "No changes".
+func resumeIncompleteRollout(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var state, plan rolloutState
+	for _, v := range []struct {
+		from interface {
+			GetAttribute(context.Context, path.Path, any) diag.Diagnostics
+		}
+		to *rolloutState
+	}{{req.State, &state}, {req.Plan, &plan}} {
+		resp.Diagnostics.Append(v.from.GetAttribute(ctx, path.Root("coverage"), &v.to.Coverage)...)
+		resp.Diagnostics.Append(v.from.GetAttribute(ctx, path.Root("wait_for_rollout"), &v.to.WaitForRollout)...)
+	}
+	if resp.Diagnostics.HasError() || !plan.WaitForRollout.ValueBool() || state.Coverage.IsNull() || state.Coverage.IsUnknown() {
+		return
+	}
+	var last struct {
+		Eligible types.Int64  `tfsdk:"eligible"`
+		Counted  types.Int64  `tfsdk:"counted"`
+		Covered  types.Int64  `tfsdk:"covered"`
+		Complete types.Bool   `tfsdk:"complete"`
+		Revision types.String `tfsdk:"revision"`
+	}
+	resp.Diagnostics.Append(state.Coverage.As(ctx, &last, objectAsOptions)...)
+	if resp.Diagnostics.HasError() || last.Complete.ValueBool() {
+		return
+	}
+	for name, unknown := range map[string]attr.Value{
+		"coverage":         types.ObjectUnknown(coverageAttrTypes),
+		"status":           types.ObjectUnknown(statusAttrTypes),
+		"generation":       types.Int64Unknown(),
+		"resource_version": types.StringUnknown(),
+	} {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), unknown)...)
+	}
+	resp.Diagnostics.AddWarning("The last rollout did not finish",
+		fmt.Sprintf("When last read, %d of %d counted nodes ran a Ready pod of the current revision. This apply applies the configuration again and waits for every counted node.",
+			last.Covered.ValueInt64(), last.Counted.ValueInt64()))
 }

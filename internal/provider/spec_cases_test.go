@@ -1,0 +1,341 @@
+package provider
+
+import (
+	"encoding/json"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeschema"
+)
+
+// specCase is one attribute under spec set to one value: the unit of the round-trip tests that
+// are generated from the reflected schema rather than picked by hand.
+type specCase struct {
+	path  []string // attribute names from spec down, "0" for a list's first element
+	value any      // a Go literal for agentValue
+	zero  bool     // value is the type's zero value: false, 0, "", [] or {}
+}
+
+func (c specCase) String() string {
+	kind := "value"
+	if c.zero {
+		kind = "zero"
+	}
+	return strings.Join(c.path, ".") + "=" + kind
+}
+
+// specCases walks the spec's attribute types to maxSteps steps (a list element is a step) and
+// gives two cases per attribute: its zero value and a non-zero one. Lists of objects get the
+// empty list and a one-element list to walk into; objects get {} and their attributes.
+func specCases(t *testing.T, maxSteps int) []specCase {
+	t.Helper()
+	spec, err := daemonSetSpecObject()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []specCase
+	var walk func(at []string, typ attr.Type)
+	walk = func(at []string, typ attr.Type) {
+		if len(at) > maxSteps || isSkeletonPath(at) {
+			return
+		}
+		add := func(zero, value any) {
+			cases = append(cases, specCase{path: at, value: zero, zero: true}, specCase{path: at, value: value})
+		}
+		switch typ := typ.(type) {
+		case kubeschema.QuantityType, kubeschema.IntOrStringType:
+			add("0", "1")
+		case basetypes.BoolType:
+			add(false, true)
+		case basetypes.Int64Type:
+			add(0, 1)
+		case basetypes.StringType:
+			add("", "x")
+		case basetypes.MapType:
+			if _, ok := typ.ElemType.(basetypes.StringType); ok {
+				add(map[string]string{}, map[string]string{"k": "v"})
+			}
+		case basetypes.ListType:
+			obj, isObject := typ.ElemType.(basetypes.ObjectType)
+			if !isObject {
+				add([]any{}, []any{elementValue(typ.ElemType)})
+				return
+			}
+			if strings.Join(at, ".") != "template.spec.containers" { // the skeleton's container stays
+				cases = append(cases, specCase{path: at, value: []any{}, zero: true})
+			}
+			walkObject(obj, append(slices.Clone(at), "0"), walk)
+		case basetypes.ObjectType:
+			if p := strings.Join(at, "."); p != "" && p != "template" && p != "template.spec" { // the skeleton's
+				cases = append(cases, specCase{path: at, value: map[string]any{}, zero: true})
+			}
+			walkObject(typ, at, walk)
+		}
+	}
+	walk(nil, spec.Type())
+	return cases
+}
+
+func walkObject(obj basetypes.ObjectType, at []string, walk func([]string, attr.Type)) {
+	for _, name := range slices.Sorted(maps.Keys(obj.AttrTypes)) {
+		walk(append(slices.Clone(at), name), obj.AttrTypes[name])
+	}
+}
+
+func elementValue(typ attr.Type) any {
+	switch typ.(type) {
+	case basetypes.BoolType:
+		return true
+	case basetypes.Int64Type:
+		return 1
+	case kubeschema.QuantityType, kubeschema.IntOrStringType:
+		return "1"
+	}
+	return "x"
+}
+
+// skeletonSpec is the least a DaemonSet spec needs; every case is set on a copy of it.
+func skeletonSpec() map[string]any {
+	return map[string]any{
+		"selector": map[string]any{"match_labels": map[string]string{"app": "generated"}},
+		"template": map[string]any{
+			"metadata": map[string]any{"labels": map[string]string{"app": "generated"}},
+			"spec": map[string]any{
+				"containers": []any{map[string]any{"name": "main", "image": "registry.k8s.io/pause:3.10"}},
+			},
+		},
+	}
+}
+
+// isSkeletonPath reports the paths the skeleton sets, which a case must not overwrite (the
+// selector and the labels it selects, the container's key and image), and the list keys.
+func isSkeletonPath(at []string) bool {
+	p := strings.Join(at, ".")
+	// A port's protocol is half its list key; the API server defaults it to TCP.
+	if strings.HasSuffix(p, "ports.0.protocol") {
+		return true
+	}
+	return p == "selector" || strings.HasPrefix(p, "selector.") ||
+		p == "template.metadata.labels" ||
+		p == "template.spec.containers.0.name" || p == "template.spec.containers.0.image"
+}
+
+// withCases returns the skeleton with every case set in it; cases on the same path overwrite.
+func withCases(cases ...specCase) map[string]any {
+	spec := skeletonSpec()
+	for _, c := range cases {
+		setPath(spec, c.path, c.value)
+	}
+	return spec
+}
+
+func setPath(m map[string]any, at []string, value any) {
+	if len(at) == 1 {
+		m[at[0]] = value
+		return
+	}
+	name, rest := at[0], at[1:]
+	if rest[0] == "0" {
+		list, _ := m[name].([]any)
+		if len(list) == 0 {
+			list = []any{listKey(name)}
+			m[name] = list
+		}
+		if len(rest) == 1 {
+			return
+		}
+		setPath(list[0].(map[string]any), rest[1:], value)
+		return
+	}
+	child, ok := m[name].(map[string]any)
+	if !ok {
+		child = map[string]any{}
+		m[name] = child
+	}
+	setPath(child, rest, value)
+}
+
+// listKey is a new element of the named list with the fields that key it in server-side apply,
+// which every real element sets: two elements without one would be the same element.
+func listKey(list string) map[string]any {
+	switch list {
+	case "ports":
+		return map[string]any{"container_port": 80}
+	case "volume_mounts":
+		return map[string]any{"mount_path": "/key"}
+	case "volume_devices":
+		return map[string]any{"device_path": "/dev/key"}
+	case "host_aliases":
+		return map[string]any{"ip": "10.0.0.1"}
+	case "topology_spread_constraints":
+		return map[string]any{"topology_key": "key", "when_unsatisfiable": "DoNotSchedule"}
+	case "volumes", "env", "containers", "init_containers", "resource_claims", "scheduling_gates", "claims", "image_pull_secrets":
+		return map[string]any{"name": "key"}
+	}
+	return map[string]any{}
+}
+
+func TestSpecCases(t *testing.T) {
+	cases := specCases(t, 8)
+	if len(cases) < 500 {
+		t.Fatalf("%d generated cases, want the whole pod template: is the walk cut short?", len(cases))
+	}
+	seen := map[string]bool{}
+	for _, c := range cases {
+		seen[c.String()] = true
+	}
+	for _, want := range []string{
+		"template.spec.host_network=zero", "min_ready_seconds=zero", "template.spec.priority_class_name=zero",
+		"template.spec.containers.0.tty=zero", "template.spec.containers.0.working_dir=zero",
+		"template.spec.containers.0.volume_mounts.0.read_only=zero", "template.spec.containers.0.args=zero",
+	} {
+		if !seen[want] {
+			t.Errorf("no case %s among %d", want, len(cases))
+		}
+	}
+	t.Logf("%d cases over %d attributes", len(cases), len(seen)/2)
+}
+
+// daemonSetPlan is the model of a planned kubedaemon_daemonset with the given spec literal.
+func daemonSetPlan(t *testing.T, spec map[string]any) daemonSetModel {
+	t.Helper()
+	ctx := t.Context()
+	object, err := daemonSetSpecObject()
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, err := object.Type().ValueFromTerraform(ctx, agentValue(t, object.Type().TerraformType(ctx), spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := daemonSetModel{
+		Metadata: types.ObjectValueMust(metadataAttrTypes, map[string]attr.Value{
+			"name": types.StringValue("generated"), "namespace": types.StringValue("default"),
+			"labels": types.MapNull(types.StringType), "annotations": types.MapNull(types.StringType),
+		}),
+		Spec: as[types.Object](t, value),
+	}
+	m.fillDefaults()
+	return m
+}
+
+// TestSpecRoundTrip_everyAttribute sets every attribute of the spec, one at a time, to its zero
+// value and to a non-zero one, server-side applies the DaemonSet to a fake clientset that tracks
+// field managers, and reads it back twice: as after an apply (the plan is the prior) and as after
+// an import (no prior: the managed fields say what was set). Both must equal the plan, or
+// Terraform reports an inconsistent result, a second plan shows a diff, or an import does not
+// verify. The fake applies no defaults or validation: TestAccSpecRoundTrip does that part.
+func TestSpecRoundTrip_everyAttribute(t *testing.T) {
+	ctx := t.Context()
+	cases := specCases(t, 8)
+	exact, unseenZeros := 0, 0
+	for _, c := range cases {
+		plan := daemonSetPlan(t, withCases(c))
+		ac, diags := plan.applyConfiguration(ctx)
+		if diags.HasError() {
+			t.Errorf("%s: %v", c, diags)
+			continue
+		}
+		cs := fake.NewClientset()
+		if _, err := cs.AppsV1().DaemonSets("default").Apply(ctx, ac, metav1.ApplyOptions{FieldManager: defaultFieldManager}); err != nil {
+			t.Errorf("%s: apply: %v", c, err)
+			continue
+		}
+		ds, err := cs.AppsV1().DaemonSets("default").Get(ctx, "generated", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		applied := plan
+		if diags := readInto(ctx, &applied, ds); diags.HasError() {
+			t.Errorf("%s: read after apply: %v", c, diags)
+		} else if !applied.Spec.Equal(plan.Spec) {
+			t.Errorf("%s: read after apply differs from the plan:\n got %s\nwant %s", c, applied.Spec, plan.Spec)
+		}
+		if isEmptyCollection(c.value) {
+			// An empty list or map is not sent (client-go's apply configurations leave it out), so
+			// nothing on the object records it for an import to read.
+			continue
+		}
+		imported := daemonSetModel{Metadata: plan.Metadata, Spec: types.ObjectNull(plan.Spec.AttributeTypes(ctx))}
+		imported.fillDefaults()
+		if diags := readInto(ctx, &imported, ds); diags.HasError() {
+			t.Errorf("%s: read after import: %v", c, diags)
+			continue
+		}
+		switch {
+		case imported.Spec.Equal(plan.Spec):
+			exact++
+		case c.zero && withoutZeros(t, imported.Spec) == withoutZeros(t, plan.Spec):
+			// A zero value inside an atomic struct or list (a toleration's key "", say) or in a
+			// list key: the object keeps only the whole struct, where "" and absent look alike.
+			unseenZeros++
+		default:
+			t.Errorf("%s: read after import differs from the plan:\n got %s\nwant %s", c, imported.Spec, plan.Spec)
+		}
+	}
+	t.Logf("%d cases: all read back exactly after apply; after import %d exactly, %d with a zero value inside an atomic struct read as null, %d empty collections not recorded",
+		len(cases), exact, unseenZeros, len(cases)-exact-unseenZeros)
+}
+
+// withoutZeros is the JSON of a spec value without its zero values and empty objects.
+func withoutZeros(t *testing.T, spec types.Object) string {
+	t.Helper()
+	object, err := daemonSetSpecObject()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, diags := object.ToJSON(t.Context(), path.Root("spec"), spec)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	var prune func(v any) any
+	prune = func(v any) any {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, e := range v {
+				if e = prune(e); e == nil {
+					delete(v, k)
+				} else {
+					v[k] = e
+				}
+			}
+			if len(v) == 0 {
+				return nil
+			}
+		case []any:
+			for i := range v {
+				v[i] = prune(v[i])
+			}
+		case bool, string, int64:
+			if reflect.ValueOf(v).IsZero() {
+				return nil
+			}
+		}
+		return v
+	}
+	raw, err := json.Marshal(prune(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+func isEmptyCollection(v any) bool {
+	switch v := v.(type) {
+	case []any:
+		return len(v) == 0
+	case map[string]string:
+		return len(v) == 0
+	}
+	return false
+}
