@@ -9,6 +9,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+	"sigs.k8s.io/structured-merge-diff/v6/schema"
 )
 
 // LastAppliedAnnotation is where `kubectl apply` (client-side) keeps the configuration it applied.
@@ -66,14 +67,22 @@ func PreviousManagers(live *appsv1.DaemonSet) (Previous, error) {
 			if ok {
 				set = applied.set
 			} else {
-				set = withoutDefaults(live, set)
+				set = withoutDefaults(live, set, allLeaves)
 			}
+		} else {
+			// An apply owns what it sent, and the keys of the list items it sent, which the
+			// server may have defaulted (a port's protocol).
+			set = withoutDefaults(live, set, keyLeaves)
 		}
 		fields = fields.Union(set)
 		prev.Managers = append(prev.Managers, Manager{Name: entry.Manager, Operation: entry.Operation})
 	}
 	for _, key := range serverSetAnnotations {
 		fields = fields.Difference(annotationPath(key))
+	}
+	fields, err := withoutEmptyStructs(live, fields)
+	if err != nil {
+		return Previous{}, err
 	}
 	prev.Fields = Fields{set: fields}
 	return prev, nil
@@ -105,4 +114,50 @@ func (p Previous) Names() string {
 		names = append(names, m.String())
 	}
 	return strings.Join(names, ", ")
+}
+
+// withoutEmptyStructs drops the leaves of set that are granular structs (updateStrategy,
+// resources, a pod template's metadata): a tool that owns one without any of its fields sent it
+// empty ({}, as the JSON of a Go object writes an unset struct), and so set nothing there. An
+// atomic struct is different: owning it means owning all of it.
+func withoutEmptyStructs(live *appsv1.DaemonSet, set *fieldpath.Set) (*fieldpath.Set, error) {
+	tv, err := toTyped(live)
+	if err != nil {
+		return nil, err
+	}
+	kept := fieldpath.NewSet()
+	set.Leaves().Iterate(func(p fieldpath.Path) {
+		if !isGranularStruct(tv.Schema(), tv.TypeRef(), p) {
+			kept.Insert(p)
+		}
+	})
+	return kept, nil
+}
+
+// isGranularStruct walks the structured-merge schema from tr along p and reports whether p names
+// a struct whose fields are owned one by one.
+func isGranularStruct(s *schema.Schema, tr schema.TypeRef, p fieldpath.Path) bool {
+	for _, pe := range p {
+		atom, ok := s.Resolve(tr)
+		if !ok {
+			return false
+		}
+		switch {
+		case pe.FieldName != nil && atom.Map != nil:
+			field, found := atom.Map.FindField(*pe.FieldName)
+			if !found {
+				return false
+			}
+			tr = field.Type
+		case pe.FieldName == nil && atom.List != nil:
+			tr = atom.List.ElementType
+		default:
+			return false
+		}
+	}
+	if tr.ElementRelationship != nil && *tr.ElementRelationship == schema.Atomic {
+		return false
+	}
+	atom, ok := s.Resolve(tr)
+	return ok && atom.Map != nil && len(atom.Map.Fields) > 0 && atom.Map.ElementRelationship != schema.Atomic
 }

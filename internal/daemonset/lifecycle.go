@@ -27,7 +27,7 @@ func (e *ExistsError) Error() string {
 	}
 	return fmt.Sprintf("%s %s/%s already exists (uid %s, %s). This resource creates only what does not exist yet, "+
 		"so that it never takes over, or later deletes, an object another tool made. To manage the existing %s, import it "+
-		"(Terraform 1.5 or later) with a configuration equal to it:", e.Kind, e.Namespace, e.Name, e.UID, managers, e.Kind)
+		"(Terraform 1.5 or later) with a configuration equal to it, `to` being this resource's address:", e.Kind, e.Namespace, e.Name, e.UID, managers, e.Kind)
 }
 
 // ImportBlock is the block to write for resourceType, e.g. kubedaemon_daemonset.

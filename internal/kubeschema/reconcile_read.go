@@ -2,8 +2,11 @@ package kubeschema
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 )
 
@@ -111,4 +114,37 @@ func isZero(ctx context.Context, v attr.Value) bool {
 		return true
 	}
 	return false
+}
+
+// Dropped lists the paths, from at, where planned holds a value and read holds none: fields the
+// API server did not keep (a field of a feature gate that is off, or one an admission webhook
+// removed). Left alone they would surface as Terraform's "inconsistent result after apply".
+func Dropped(ctx context.Context, at path.Path, planned, read attr.Value) []path.Path {
+	if planned == nil || planned.IsNull() || planned.IsUnknown() || read == nil || read.IsUnknown() {
+		return nil
+	}
+	if read.IsNull() {
+		return []path.Path{at}
+	}
+	var out []path.Path
+	switch p := planned.(type) {
+	case basetypes.ObjectValue:
+		r, ok := read.(basetypes.ObjectValue)
+		if !ok {
+			return nil
+		}
+		readAttrs := r.Attributes()
+		for _, name := range slices.Sorted(maps.Keys(p.Attributes())) {
+			out = append(out, Dropped(ctx, at.AtName(name), p.Attributes()[name], readAttrs[name])...)
+		}
+	case basetypes.ListValue:
+		r, ok := read.(basetypes.ListValue)
+		if !ok || len(r.Elements()) != len(p.Elements()) {
+			return nil
+		}
+		for i, e := range p.Elements() {
+			out = append(out, Dropped(ctx, at.AtListIndex(i), e, r.Elements()[i])...)
+		}
+	}
+	return out
 }

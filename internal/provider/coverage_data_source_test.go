@@ -22,6 +22,7 @@ type daemonSetConfig struct {
 	image                string
 	containerExtra       string
 	podSpecExtra         string
+	specExtra            string
 	resourceExtra        string
 }
 
@@ -57,6 +58,7 @@ resource "kubedaemon_daemonset" "test" {
         %[6]s
       }
     }
+    %[9]s
   }
   %[7]s
 }
@@ -65,7 +67,7 @@ data "kubedaemon_coverage" "test" {
   namespace = kubedaemon_daemonset.test.metadata.namespace
   name      = kubedaemon_daemonset.test.metadata.name
 }
-`, c.namespace, c.name, c.app, image, c.containerExtra, c.podSpecExtra, c.resourceExtra, selectorApp)
+`, c.namespace, c.name, c.app, image, c.containerExtra, c.podSpecExtra, c.resourceExtra, selectorApp, c.specExtra)
 }
 
 // nodeEntry finds the coverage data source's entry for one node by name.

@@ -36,6 +36,8 @@ type appliedDaemonSet interface {
 	setCoverage(r coverage.Report) diag.Diagnostics
 	rolloutSettings() rolloutSettings
 	recordedUID() types.UID
+	// resourceType names the resource, for the import block an error suggests.
+	resourceType() string
 }
 
 // rolloutSettings are the provider-side arguments of an apply.
@@ -75,7 +77,7 @@ func applyAndWait(ctx context.Context, client *kubeclient.Client, m, prior appli
 	id := namespace + "/" + name
 	if prior == nil {
 		if err := daemonset.EnsureAbsent(ctx, client.Clientset, namespace, name); err != nil {
-			addExistsError(client, err, "Cannot create DaemonSet "+id, diags)
+			addExistsError(client, err, "Cannot create DaemonSet "+id, m.resourceType(), diags)
 			return
 		}
 	} else if !takeOverImported(ctx, client, namespace, name, prior.recordedUID(), settings.fieldManager, private, diags) {
@@ -212,50 +214,41 @@ func readInto(ctx context.Context, m appliedDaemonSet, ds *appsv1.DaemonSet) dia
 // readManaged is the live DaemonSet limited to the paths m manages: those its configuration sets,
 // or right after an import those that the previous tools set (then also returned).
 func readManaged(ctx context.Context, m appliedDaemonSet, ds *appsv1.DaemonSet, diags *diag.Diagnostics) (*appsv1ac.DaemonSetApplyConfiguration, *daemonset.Previous) {
-	empty := appsv1ac.DaemonSet(ds.Name, ds.Namespace)
-	var fields daemonset.Fields
+	view := appsv1ac.DaemonSet(ds.Name, ds.Namespace)
+	id := ds.Namespace + "/" + ds.Name
+	var obj map[string]any
 	var prev *daemonset.Previous
+	var err error
 	if m.imported() {
-		p, err := daemonset.PreviousManagers(ds)
-		if err != nil {
-			diags.AddError("Cannot read the managed fields of DaemonSet "+ds.Namespace+"/"+ds.Name, err.Error())
-			return empty, nil
-		}
-		fields, prev = p.Fields, &p
+		var p daemonset.Previous
+		obj, p, err = daemonset.ReadImported(ds)
+		prev = &p
 	} else {
 		ac, d := m.applyConfiguration(ctx)
 		diags.Append(d...)
 		if d.HasError() {
-			return empty, nil
+			return view, nil
 		}
-		var err error
-		if fields, err = daemonset.FieldsOf(ac); err != nil {
-			diags.AddError("Cannot list the fields of DaemonSet "+ds.Namespace+"/"+ds.Name, err.Error())
-			return empty, nil
-		}
+		obj, err = daemonset.Read(ds, ac, m.rolloutSettings().fieldManager)
 	}
-	obj, err := fields.Extract(ds)
 	if err == nil {
 		var raw []byte
 		if raw, err = json.Marshal(obj); err == nil {
-			err = json.Unmarshal(raw, empty)
+			err = json.Unmarshal(raw, view)
 		}
 	}
 	if err != nil {
-		diags.AddError("Cannot read DaemonSet "+ds.Namespace+"/"+ds.Name, err.Error())
+		diags.AddError("Cannot read DaemonSet "+id, err.Error())
+		return view, nil
 	}
-	return empty, prev
+	return view, prev
 }
 
 // addExistsError reports a create over an existing object with the import block to write.
-func addExistsError(client *kubeclient.Client, err error, summary string, diags *diag.Diagnostics) {
+func addExistsError(client *kubeclient.Client, err error, summary, resourceType string, diags *diag.Diagnostics) {
 	var exists *daemonset.ExistsError
 	if errors.As(err, &exists) {
-		resource := "kubedaemon_daemonset"
-		if exists.Kind == "ServiceAccount" {
-			resource = "kubedaemon_node_agent"
-		}
-		diags.AddError(summary, exists.Error()+"\n\n"+exists.ImportBlock(resource))
+		diags.AddError(summary, exists.Error()+"\n\n"+exists.ImportBlock(resourceType))
 		return
 	}
 	diags.AddError(summary, client.Explain(err))

@@ -156,6 +156,8 @@ func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 	return diags
 }
 
+func (m *daemonSetModel) resourceType() string { return "kubedaemon_daemonset" }
+
 // imported reports whether the state holds only what an import gave it.
 func (m *daemonSetModel) imported() bool { return m.Spec.IsNull() }
 

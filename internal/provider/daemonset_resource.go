@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeschema"
 )
 
 var (
@@ -93,7 +95,9 @@ func (r *daemonSetResource) Create(ctx context.Context, req resource.CreateReque
 	defer cancel()
 	// Apply saves state as soon as the object exists, so a failed wait leaves it in state
 	// (tainted, as after any failed create) instead of orphaning it in the cluster.
+	planned := plan.Spec
 	applyAndWait(ctx, r.client, &plan, nil, &resp.State, resp.Private, &resp.Diagnostics)
+	reportDropped(ctx, planned, plan.Spec, &resp.Diagnostics)
 	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
@@ -133,7 +137,9 @@ func (r *daemonSetResource) Update(ctx context.Context, req resource.UpdateReque
 		return
 	}
 	defer cancel()
+	planned := plan.Spec
 	applyAndWait(ctx, r.client, &plan, &prior, &resp.State, resp.Private, &resp.Diagnostics)
+	reportDropped(ctx, planned, plan.Spec, &resp.Diagnostics)
 	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
@@ -187,4 +193,18 @@ func parseImportID(id string) (namespace, name, problem string) {
 		return "", "", "In the import ID " + strconv.Quote(id) + " (namespace/name): " + problem
 	}
 	return parts[0], parts[1], ""
+}
+
+// reportDropped turns configured fields that the API server did not keep into errors that name
+// them, instead of Terraform's "inconsistent result after apply".
+func reportDropped(ctx context.Context, planned, read types.Object, diags *diag.Diagnostics) {
+	if diags.HasError() {
+		return
+	}
+	for _, p := range kubeschema.Dropped(ctx, specPath, planned, read) {
+		diags.AddAttributeError(p, "The API server did not keep this field",
+			"The DaemonSet was applied, but the API server left this configured field out of the stored object. It belongs to "+
+				"a feature that is off in this cluster (a feature gate), or an admission webhook removed it. Remove it from the "+
+				"configuration, or enable the feature.")
+	}
 }

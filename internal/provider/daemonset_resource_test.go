@@ -176,10 +176,26 @@ func TestAccDaemonSet_updateToImageThatNeverPulls(t *testing.T) {
 			Config:      bad.String(),
 			ExpectError: regexp.MustCompile(`(?s)did not cover every node.*node-\S+.*image_pull.*registry\.invalid/agent:2`),
 		}, {
-			// The DaemonSet stayed in state with the new spec: a plan with the bad config is empty.
-			Config:             bad.String(),
-			PlanOnly:           true,
-			ExpectNonEmptyPlan: false,
+			// The failed rollout is not forgotten: the same configuration plans an update that waits.
+			Config: bad.String(),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(daemonSetAddress, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(daemonSetAddress, tfjsonpath.New("coverage")),
+				},
+			},
+			ExpectError: regexp.MustCompile(`(?s)did not cover every node.*image_pull`),
+		}, {
+			// Fixed, the next apply waits until every node runs the good image; then plans are empty.
+			Config: good.String(),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(daemonSetAddress, plancheck.ResourceActionUpdate)},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkEveryNodeRunsCurrentRevision(cs, ns, "agent"),
+				checkPodImages(cs, ns, "app=agent", testImage),
+			),
 		}},
 	})
 }
@@ -251,37 +267,58 @@ func TestAccDaemonSet_driftFromAnotherManager(t *testing.T) {
 	cs := testAccClient(t)
 	ns := testAccNamespace(t, cs)
 	config := daemonSetConfig{namespace: ns, name: "agent", app: "agent"}
-	forced := config
-	forced.resourceExtra = `force_conflicts = true`
-	editImage := func() {
-		ds, err := cs.AppsV1().DaemonSets(ns).Get(context.Background(), "agent", metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ds.Spec.Template.Spec.Containers[0].Image = "registry.k8s.io/pause:3.8"
-		if _, err := cs.AppsV1().DaemonSets(ns).Update(context.Background(), ds, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
-			t.Fatal(err)
+	minReady := config
+	minReady.specExtra = "min_ready_seconds = 1"
+	forced := minReady
+	forced.resourceExtra = "force_conflicts = true"
+	edit := func(change func(*appsv1.DaemonSet)) func() {
+		return func() {
+			ds, err := cs.AppsV1().DaemonSets(ns).Get(context.Background(), "agent", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			change(ds)
+			if _, err := cs.AppsV1().DaemonSets(ns).Update(context.Background(), ds, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
+	image := tfjsonpath.New("spec").AtMapKey("template").AtMapKey("spec").AtMapKey("containers").AtSliceIndex(0).AtMapKey("image")
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: config.String(),
 		}, {
-			// The edit shows as drift in the plan.
-			PreConfig:          editImage,
-			Config:             config.String(),
-			PlanOnly:           true,
-			ExpectNonEmptyPlan: true,
+			// The edit shows as drift, old -> new, and the apply takes the field back, as planned.
+			PreConfig: edit(func(ds *appsv1.DaemonSet) { ds.Spec.Template.Spec.Containers[0].Image = "registry.k8s.io/pause:3.8" }),
+			Config:    config.String(),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(daemonSetAddress, plancheck.ResourceActionUpdate),
+					expectChange(daemonSetAddress, image, "registry.k8s.io/pause:3.8", testImage),
+				},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			Check: checkPodImages(cs, ns, "app=agent", testImage),
 		}, {
-			// Applying without force_conflicts names the manager that took the field.
-			Config:      config.String(),
-			ExpectError: regexp.MustCompile(`(?s)conflicts with fields owned\s+by another manager.*kubectl-edit.*force_conflicts`),
+			// A field the configuration newly sets, owned by another manager, is a conflict that
+			// names the manager and force_conflicts.
+			PreConfig:   edit(func(ds *appsv1.DaemonSet) { ds.Spec.MinReadySeconds = 3 }),
+			Config:      minReady.String(),
+			ExpectError: regexp.MustCompile(`(?s)conflicts with fields owned\s+by another manager.*minReadySeconds.*kubectl-edit.*force_conflicts`),
 		}, {
-			// With force_conflicts the configured image is put back.
 			Config: forced.String(),
-			Check:  checkPodImages(cs, ns, "app=agent", testImage),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			Check: func(*terraform.State) error {
+				ds, err := cs.AppsV1().DaemonSets(ns).Get(context.Background(), "agent", metav1.GetOptions{})
+				if err != nil {
+					return err
+				}
+				return expect("minReadySeconds", ds.Spec.MinReadySeconds, int32(1))
+			},
 		}},
 	})
 }
@@ -373,10 +410,18 @@ func checkPodImages(cs kubernetes.Interface, namespace, selector, image string) 
 		if err != nil {
 			return err
 		}
+		running := 0
 		for _, p := range pods.Items {
-			if p.DeletionTimestamp == nil && p.Spec.Containers[0].Image != image {
+			if p.DeletionTimestamp != nil {
+				continue
+			}
+			running++
+			if p.Spec.Containers[0].Image != image {
 				return fmt.Errorf("pod %s runs %s, want %s", p.Name, p.Spec.Containers[0].Image, image)
 			}
+		}
+		if running == 0 {
+			return fmt.Errorf("no pod matches %s in %s: nothing runs %s", selector, namespace, image)
 		}
 		return nil
 	}

@@ -120,6 +120,8 @@ func hostPathVolume(i int) string {
 	return fmt.Sprintf("host-path-%d", i)
 }
 
+func (m *nodeAgentModel) resourceType() string { return "kubedaemon_node_agent" }
+
 // imported reports whether the state holds only the identity an import gave it.
 func (m *nodeAgentModel) imported() bool { return m.Image.IsNull() }
 

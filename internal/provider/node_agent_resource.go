@@ -76,6 +76,12 @@ func (r *nodeAgentResource) apply(ctx context.Context, plan, prior *nodeAgentMod
 	}
 	defer cancel()
 	if plan.CreateServiceAccount.ValueBool() {
+		if prior == nil || !prior.CreateServiceAccount.ValueBool() {
+			ensureServiceAccountAbsent(ctx, r.client, plan, diags)
+		}
+		if diags.HasError() {
+			return
+		}
 		applyServiceAccount(ctx, r.client, plan, diags)
 		if diags.HasError() {
 			return

@@ -314,7 +314,8 @@ func TestAccNodeAgent_drift(t *testing.T) {
 					plancheck.ExpectKnownValue(nodeAgentAddress, tfjsonpath.New("host_network"), knownvalue.Bool(false)),
 				},
 			},
-			ExpectError: regexp.MustCompile(`(?s)conflicts with fields owned\s+by another manager.*hostNetwork.*kubectl-edit.*force_conflicts`),
+			// Fields the agent already managed are taken back, as the plan showed.
+			Check: resource.ComposeAggregateTestCheckFunc(configured, checkEveryNodeRunsCurrentRevision(cs, ns, "agent")),
 		}, {
 			Config: forced,
 			ConfigPlanChecks: resource.ConfigPlanChecks{

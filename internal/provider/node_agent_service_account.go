@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -31,6 +33,23 @@ func applyServiceAccountConfiguration(ctx context.Context, client *kubeclient.Cl
 		metav1.ApplyOptions{FieldManager: settings.fieldManager, Force: settings.forceConflicts})
 	if err != nil {
 		diags.AddError("Cannot apply ServiceAccount "+id, applyErrorMessage(client, err, settings.fieldManager))
+	}
+}
+
+// ensureServiceAccountAbsent fails when the ServiceAccount the agent is to create exists already:
+// another tool made it, and the agent never adopts (nor later deletes) it.
+func ensureServiceAccountAbsent(ctx context.Context, client *kubeclient.Client, m *nodeAgentModel, diags *diag.Diagnostics) {
+	namespace, name := m.Namespace.ValueString(), m.ServiceAccountName.ValueString()
+	sa, err := client.Clientset.CoreV1().ServiceAccounts(namespace).Get(ctx, name, getOptions)
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		diags.AddError("Cannot read ServiceAccount "+namespace+"/"+name, client.Explain(err))
+	default:
+		diags.AddAttributeError(path.Root("service_account_name"), "ServiceAccount "+namespace+"/"+name+" already exists",
+			fmt.Sprintf("The agent creates its ServiceAccount only when none exists, so that it never takes over, or later deletes, "+
+				"one another tool made (uid %s). To run the agent under it, set create_service_account = false and "+
+				"service_account_name = %q; or choose another service_account_name.", sa.UID, name))
 	}
 }
 

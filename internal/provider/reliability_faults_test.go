@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -322,4 +324,55 @@ func nothingLeftOf(cs kubernetes.Interface, namespace string, old types.UID) err
 		}
 	}
 	return nil
+}
+
+// TestAccDaemonSet_interruptedUpdateIsResumed interrupts an update while it waits for pods that
+// never become Ready: the next plan with the same configuration is not empty (the rollout is not
+// forgotten), and once the configuration is fixed an apply finishes it and plans are empty again.
+func TestAccDaemonSet_interruptedUpdateIsResumed(t *testing.T) {
+	skipUnlessAcc(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	good := daemonSetConfig{namespace: ns, name: "agent", app: "agent"}
+	bad := good
+	bad.containerExtra = `readiness_probe = { exec = { command = ["/bin/false"] } }`
+	cli := newTerraformCLI(t, good.String())
+	cli.mustRun("apply", "-auto-approve", "-no-color")
+
+	writeFile(t, filepath.Join(cli.dir, "main.tf"), "terraform {\n  required_providers {\n    kubedaemon = { source = \"kubedaemon/kubedaemon\" }\n  }\n}\n"+bad.String())
+	logFile := filepath.Join(t.TempDir(), "terraform.log")
+	apply := cli.start([]string{"TF_LOG=INFO", "TF_LOG_PATH=" + logFile}, "apply", "-auto-approve", "-no-color")
+	waitFor(t, 2*time.Minute, "the provider to report that it waits for the rollout", func() (bool, error) {
+		if apply.exited() {
+			out, err := apply.wait()
+			t.Fatalf("terraform apply exited before the wait (%v):\n%s", err, out)
+		}
+		log, err := os.ReadFile(logFile)
+		return bytes.Contains(log, []byte("waiting for the DaemonSet to cover every node")), err
+	})
+	if err := apply.interrupt(); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := apply.wait(); err == nil {
+		t.Fatalf("the interrupted update reported success:\n%s", out)
+	}
+
+	// -detailed-exitcode: 2 means the plan has changes.
+	out, err := cli.run("plan", "-detailed-exitcode", "-no-color")
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("plan after the interrupted update: %v, want exit code 2 (an update that resumes the rollout):\n%s", err, out)
+	}
+	if !strings.Contains(out, "The last rollout did not finish") {
+		t.Errorf("the plan does not say why it updates:\n%s", out)
+	}
+
+	writeFile(t, filepath.Join(cli.dir, "main.tf"), "terraform {\n  required_providers {\n    kubedaemon = { source = \"kubedaemon/kubedaemon\" }\n  }\n}\n"+good.String())
+	cli.mustRun("apply", "-auto-approve", "-no-color")
+	if out, err := cli.run("plan", "-detailed-exitcode", "-no-color"); err != nil {
+		t.Fatalf("plan after the fixed apply: %v, want no changes:\n%s", err, out)
+	}
+	if err := checkEveryNodeRunsCurrentRevision(cs, ns, "agent")(nil); err != nil {
+		t.Error(err)
+	}
 }

@@ -1,0 +1,67 @@
+package daemonset
+
+import (
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+)
+
+// Read returns the live DaemonSet limited to the paths desired sets (desired is what
+// fieldManager applied: an apply configuration or its JSON), in its JSON form. A zero value that
+// desired sets and the API server replaced by its default (dnsPolicy "" becoming "ClusterFirst")
+// reads as the zero value, since that default is what the zero asked for; the same value set by
+// another manager reads as it is, drift the plan must show.
+func Read(live *appsv1.DaemonSet, desired any, fieldManager string) (map[string]any, error) {
+	fields, err := FieldsOf(desired)
+	if err != nil {
+		return nil, err
+	}
+	out, err := fields.Extract(live)
+	if err != nil {
+		return nil, err
+	}
+	want, err := unstructuredContent(desired)
+	if err != nil {
+		return nil, err
+	}
+	_, others, err := OwnedByOthers(live, fields, fieldManager)
+	if err != nil {
+		return nil, err
+	}
+	fields.set.Leaves().Iterate(func(p fieldpath.Path) {
+		if others.set.Has(p) {
+			return
+		}
+		wanted, ok := valueAt(want, p)
+		if !ok || !isZeroScalar(wanted) {
+			return
+		}
+		if got, ok := valueAt(out, p); ok && !isZeroScalar(got) {
+			setAt(out, p, wanted)
+		}
+	})
+	return out, nil
+}
+
+// ReadImported returns the live DaemonSet limited to the paths the tools that made it set (see
+// PreviousManagers), and who they are.
+func ReadImported(live *appsv1.DaemonSet) (map[string]any, Previous, error) {
+	prev, err := PreviousManagers(live)
+	if err != nil {
+		return nil, Previous{}, err
+	}
+	out, err := prev.Fields.Extract(live)
+	if err != nil {
+		return nil, Previous{}, fmt.Errorf("read the fields of %s: %w", prev.Names(), err)
+	}
+	return out, prev, nil
+}
+
+// setAt replaces the value at p, which exists, in a JSON object.
+func setAt(obj any, p fieldpath.Path, v any) {
+	parent, ok := valueAt(obj, p[:len(p)-1])
+	if m, isMap := parent.(map[string]any); ok && isMap && p[len(p)-1].FieldName != nil {
+		m[*p[len(p)-1].FieldName] = v
+	}
+}

@@ -1,0 +1,212 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	appsv1 "k8s.io/api/apps/v1"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeschema"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// accCase is a generated case the real API server accepts, and what an import can read of it.
+type accCase struct {
+	specCase
+	importExact bool
+}
+
+// TestAccSpecRoundTrip_generated drives the spec's generated cases through the real API server:
+//   - each case is server-side applied in dry-run mode (validation, admission and defaulting are the
+//     real ones) and the answer read back as after an apply and as after an import: after an apply
+//     it must equal the plan (no "inconsistent result", no diff on the next plan, even where the
+//     server defaults a configured zero), and an import must read the same, up to the zero values
+//     inside atomic structs that no object records;
+//   - the accepted cases are then packed, as many as the server takes together, into a few
+//     DaemonSets that Terraform creates, plans again (empty) and imports (verified).
+func TestAccSpecRoundTrip_generated(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	ctx := context.Background()
+	start := time.Now()
+
+	var accepted []accCase
+	rejected, droppedByServer := 0, 0
+	for _, c := range specCases(t, 8) {
+		plan := daemonSetPlan(t, withCases(c))
+		live, err := dryRunApply(ctx, cs, ns, &plan)
+		if err != nil {
+			rejected++ // invalid on its own (an image pull policy "x", a port 0): the API server says no
+			continue
+		}
+		applied := plan
+		if diags := readInto(ctx, &applied, live); diags.HasError() {
+			t.Errorf("%s: read after apply: %v", c, diags)
+			continue
+		}
+		if !applied.Spec.Equal(plan.Spec) {
+			if dropped := kubeschema.Dropped(ctx, specPath, plan.Spec, applied.Spec); len(dropped) > 0 {
+				// The server did not keep it (a feature gate that is off): the apply says so.
+				t.Logf("%s: the API server drops %v; the apply reports it as an error naming the attribute", c, dropped)
+				droppedByServer++
+				continue
+			}
+			t.Errorf("%s: read after apply differs from the plan:\n got %s\nwant %s", c, applied.Spec, plan.Spec)
+			continue
+		}
+		if isEmptyCollection(c.value) {
+			continue // not sent, so not recorded: see TestSpecRoundTrip_everyAttribute
+		}
+		imported := daemonSetModel{Metadata: plan.Metadata, Spec: types.ObjectNull(plan.Spec.AttributeTypes(ctx))}
+		imported.fillDefaults()
+		if diags := readInto(ctx, &imported, live); diags.HasError() {
+			t.Errorf("%s: read after import: %v", c, diags)
+			continue
+		}
+		exact := imported.Spec.Equal(plan.Spec)
+		if !exact && !(c.zero && withoutZeros(t, imported.Spec) == withoutZeros(t, plan.Spec)) {
+			t.Errorf("%s: read after import differs from the plan:\n got %s\nwant %s", c, imported.Spec, plan.Spec)
+			continue
+		}
+		accepted = append(accepted, accCase{specCase: c, importExact: exact})
+	}
+	attributes := map[string]bool{}
+	for _, c := range accepted {
+		attributes[strings.Join(c.path, ".")] = true
+	}
+	t.Logf("%d cases accepted by the API server (%d attributes), %d refused on their own, %d dropped by it; dry-run round trips took %s",
+		len(accepted), len(attributes), rejected, droppedByServer, time.Since(start).Round(time.Millisecond))
+
+	batches := packBatches(t, ctx, cs, ns, accepted, 6)
+	for i, batch := range batches {
+		t.Run(fmt.Sprintf("batch-%d-of-%d-cases", i+1, len(batch)), func(t *testing.T) {
+			ns := testAccNamespace(t, cs)
+			spec := withCases(casesOf(batch)...)
+			config := fmt.Sprintf(`
+resource "kubedaemon_daemonset" "test" {
+  metadata = {
+    name      = "generated"
+    namespace = %q
+  }
+  spec = %s
+  wait_for_rollout = false
+}
+`, ns, hcl(spec, 1))
+			importVerify := !slices.ContainsFunc(batch, func(c accCase) bool { return !c.importExact })
+			steps := []resource.TestStep{{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			}}
+			if importVerify {
+				steps = append(steps, resource.TestStep{
+					ResourceName:                         daemonSetAddress,
+					ImportState:                          true,
+					ImportStateId:                        ns + "/generated",
+					ImportStateVerify:                    true,
+					ImportStateVerifyIdentifierAttribute: "id",
+					ImportStateVerifyIgnore:              []string{"coverage", "status", "resource_version", "wait_for_rollout"},
+				})
+			}
+			resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+		})
+	}
+	covered := map[string]bool{}
+	for _, b := range batches {
+		for _, c := range b {
+			covered[strings.Join(c.path, ".")] = true
+		}
+	}
+	t.Logf("%d batches through Terraform covered %d attributes; %s in all", len(batches), len(covered), time.Since(start).Round(time.Second))
+}
+
+func dryRunApply(ctx context.Context, cs kubernetes.Interface, namespace string, plan *daemonSetModel) (*appsv1.DaemonSet, error) {
+	plan.Metadata = types.ObjectValueMust(metadataAttrTypes, map[string]attr.Value{
+		"name": types.StringValue("generated"), "namespace": types.StringValue(namespace),
+		"labels": types.MapNull(types.StringType), "annotations": types.MapNull(types.StringType),
+	})
+	ac, diags := plan.applyConfiguration(ctx)
+	if diags.HasError() {
+		return nil, fmt.Errorf("%v", diags)
+	}
+	return cs.AppsV1().DaemonSets(namespace).Apply(ctx, ac, metav1.ApplyOptions{FieldManager: defaultFieldManager, DryRun: []string{metav1.DryRunAll}})
+}
+
+// packBatches puts the cases into at most limit DaemonSets, each with as many cases as the API
+// server accepts together: zero values and non-zero ones apart, since they share paths.
+func packBatches(t *testing.T, ctx context.Context, cs kubernetes.Interface, namespace string, cases []accCase, limit int) [][]accCase {
+	t.Helper()
+	var batches [][]accCase
+	for _, zero := range []bool{true, false} {
+		var open [][]accCase
+		for _, c := range cases {
+			if c.zero != zero {
+				continue
+			}
+			placed := false
+			for i := range open {
+				plan := daemonSetPlan(t, withCases(append(casesOf(open[i]), c.specCase)...))
+				if _, err := dryRunApply(ctx, cs, namespace, &plan); err == nil {
+					open[i] = append(open[i], c)
+					placed = true
+					break
+				}
+			}
+			if !placed && len(open) < limit/2 {
+				open = append(open, []accCase{c})
+			}
+		}
+		batches = append(batches, open...)
+	}
+	return batches
+}
+
+func casesOf(batch []accCase) []specCase {
+	out := make([]specCase, len(batch))
+	for i, c := range batch {
+		out[i] = c.specCase
+	}
+	return out
+}
+
+// hcl writes a Go literal of withCases as an HCL expression.
+func hcl(v any, depth int) string {
+	indent := strings.Repeat("  ", depth)
+	switch v := v.(type) {
+	case map[string]any:
+		var b strings.Builder
+		b.WriteString("{\n")
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			fmt.Fprintf(&b, "%s  %s = %s\n", indent, k, hcl(v[k], depth+1))
+		}
+		return b.String() + indent + "}"
+	case map[string]string:
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			parts = append(parts, strconv.Quote(k)+" = "+strconv.Quote(v[k]))
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	case []any:
+		var parts []string
+		for _, e := range v {
+			parts = append(parts, hcl(e, depth+1))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case string:
+		return strconv.Quote(v)
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,125 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// zeroValuesConfig is what users write all the time: explicit false, 0, "" and empty lists, some
+// known only at apply (computed from another resource: here the first DaemonSet's generation,
+// unknown while it is planned, minus itself, and a comparison that is false).
+func zeroValuesConfig(namespace string) string {
+	return fmt.Sprintf(`
+resource "kubedaemon_daemonset" "test" {
+  metadata = {
+    name        = "zeros"
+    namespace   = %[1]q
+    annotations = {}
+  }
+  spec = {
+    selector          = { match_labels = { app = "zeros" } }
+    min_ready_seconds = 0
+    template = {
+      metadata = { labels = { app = "zeros" } }
+      spec = {
+        host_network        = false
+        host_pid            = false
+        host_ipc            = false
+        priority_class_name = ""
+        containers = [{
+          name        = "agent"
+          image       = %[2]q
+          tty         = false
+          stdin       = false
+          working_dir = ""
+          args        = []
+          env         = []
+          volume_mounts = [{ name = "logs", mount_path = "/var/log", read_only = false }]
+        }]
+        volumes = [{ name = "logs", host_path = { path = "/var/log", type = "" } }]
+      }
+    }
+  }
+}
+
+resource "kubedaemon_daemonset" "unknown" {
+  metadata = {
+    name      = "zeros-unknown"
+    namespace = %[1]q
+  }
+  spec = {
+    selector          = { match_labels = { app = "zeros-unknown" } }
+    min_ready_seconds = kubedaemon_daemonset.test.generation - kubedaemon_daemonset.test.generation
+    template = {
+      metadata = { labels = { app = "zeros-unknown" } }
+      spec = {
+        host_network = kubedaemon_daemonset.test.generation < 0
+        containers = [{
+          name        = "agent"
+          image       = %[2]q
+          working_dir = substr(kubedaemon_daemonset.test.uid, 0, 0)
+        }]
+      }
+    }
+  }
+}
+`, namespace, testImage)
+}
+
+// TestAccDaemonSet_zeroValues: explicit zero values, known at plan or only at apply, are applied,
+// read back as written (no "inconsistent result"), plan empty afterwards and survive an import.
+func TestAccDaemonSet_zeroValues(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	spec := tfjsonpath.New("spec").AtMapKey("template").AtMapKey("spec")
+	container := spec.AtMapKey("containers").AtSliceIndex(0)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: zeroValuesConfig(ns),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue("kubedaemon_daemonset.unknown", spec.AtMapKey("host_network")),
+				},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(daemonSetAddress, spec.AtMapKey("host_network"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue(daemonSetAddress, tfjsonpath.New("spec").AtMapKey("min_ready_seconds"), knownvalue.Int64Exact(0)),
+				statecheck.ExpectKnownValue(daemonSetAddress, container.AtMapKey("working_dir"), knownvalue.StringExact("")),
+				statecheck.ExpectKnownValue(daemonSetAddress, container.AtMapKey("args"), knownvalue.ListExact(nil)),
+				statecheck.ExpectKnownValue(daemonSetAddress, container.AtMapKey("volume_mounts").AtSliceIndex(0).AtMapKey("read_only"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("kubedaemon_daemonset.unknown", spec.AtMapKey("host_network"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("kubedaemon_daemonset.unknown", tfjsonpath.New("spec").AtMapKey("min_ready_seconds"), knownvalue.Int64Exact(0)),
+				statecheck.ExpectKnownValue("kubedaemon_daemonset.unknown", container.AtMapKey("working_dir"), knownvalue.StringExact("")),
+			},
+			Check: func(*terraform.State) error {
+				ds, err := cs.AppsV1().DaemonSets(ns).Get(context.Background(), "zeros", metav1.GetOptions{})
+				if err != nil {
+					return err
+				}
+				return expect("host network", ds.Spec.Template.Spec.HostNetwork, false)
+			},
+		}, {
+			// An import reads every zero value the object records. The empty lists and map are
+			// not sent to Kubernetes, so nothing records them: the import reads them as null.
+			ResourceName:                         daemonSetAddress,
+			ImportState:                          true,
+			ImportStateId:                        ns + "/zeros",
+			ImportStateVerify:                    true,
+			ImportStateVerifyIdentifierAttribute: "id",
+			ImportStateVerifyIgnore: []string{"coverage", "status", "resource_version", "metadata.annotations",
+				"spec.template.spec.containers.0.args", "spec.template.spec.containers.0.env"},
+		}},
+	})
+}
