@@ -67,16 +67,18 @@ func rolloutArguments() map[string]schema.Attribute {
 			Optional: true,
 			Computed: true,
 			Default:  stringdefault.StaticString(defaultFieldManager),
-			MarkdownDescription: "Field manager name used for server-side apply. Only the fields this manager owns are " +
-				"read back into state. Defaults to `" + defaultFieldManager + "`.",
+			MarkdownDescription: "Field manager name used for server-side apply. State holds the live values of the " +
+				"fields the configuration sets, whoever owns them now; this manager owns them after each apply. Defaults to `" +
+				defaultFieldManager + "`.",
 			Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
 		},
 		"force_conflicts": schema.BoolAttribute{
 			Optional: true,
 			Computed: true,
 			Default:  booldefault.StaticBool(false),
-			MarkdownDescription: "Take ownership of fields that another field manager owns instead of failing with a " +
-				"conflict that names it. Defaults to `false`.",
+			MarkdownDescription: "Take ownership of fields that the configuration newly sets and another field manager owns, " +
+				"instead of failing with a conflict that names it. Fields the configuration already set and another tool " +
+				"changed since show in the plan as drift, from the live value to the configured one, and are set back without it. Defaults to `false`.",
 		},
 		"wait_for_rollout": schema.BoolAttribute{
 			Optional: true,
@@ -129,8 +131,9 @@ func rolloutArguments() map[string]schema.Attribute {
 		},
 		"coverage": schema.SingleNestedAttribute{
 			Computed: true,
-			MarkdownDescription: "Coverage computed from the nodes and pods at the end of the last apply or read: see " +
-				"the `kubedaemon_coverage` data source for the node-by-node report.",
+			MarkdownDescription: "Coverage computed from the nodes and pods at the end of the last apply or refresh: see " +
+				"the `kubedaemon_coverage` data source for the node-by-node report. When it is not complete (a failed, " +
+				"timed-out or interrupted rollout) and `wait_for_rollout` is true, the next plan is an update that waits for it.",
 			Attributes: map[string]schema.Attribute{
 				"eligible": computedInt("Nodes on which the DaemonSet controller would run a pod."),
 				"counted":  computedInt("Eligible nodes that count towards completion (Ready ones, unless `wait_for_not_ready_nodes`)."),

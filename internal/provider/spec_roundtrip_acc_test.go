@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,45 +43,36 @@ func TestAccSpecRoundTrip_generated(t *testing.T) {
 	ctx := context.Background()
 	start := time.Now()
 
+	// The API server judges each case on its own, a few at a time.
+	cases := specCases(t, 8)
+	results := make([]caseResult, len(cases))
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range 6 {
+		wg.Go(func() {
+			for i := range work {
+				results[i] = roundTripOnServer(t, ctx, cs, ns, cases[i])
+			}
+		})
+	}
+	for i := range cases {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
 	var accepted []accCase
 	rejected, droppedByServer := 0, 0
-	for _, c := range specCases(t, 8) {
-		plan := daemonSetPlan(t, withCases(c))
-		live, err := dryRunApply(ctx, cs, ns, &plan)
-		if err != nil {
+	for i, r := range results {
+		switch {
+		case r.err != "":
+			t.Errorf("%s: %s", cases[i], r.err)
+		case r.rejected:
 			rejected++ // invalid on its own (an image pull policy "x", a port 0): the API server says no
-			continue
+		case r.dropped:
+			droppedByServer++
+		default:
+			accepted = append(accepted, accCase{specCase: cases[i], importExact: r.importExact})
 		}
-		applied := plan
-		if diags := readInto(ctx, &applied, live); diags.HasError() {
-			t.Errorf("%s: read after apply: %v", c, diags)
-			continue
-		}
-		if !applied.Spec.Equal(plan.Spec) {
-			if dropped := kubeschema.Dropped(ctx, specPath, plan.Spec, applied.Spec); len(dropped) > 0 {
-				// The server did not keep it (a feature gate that is off): the apply says so.
-				t.Logf("%s: the API server drops %v; the apply reports it as an error naming the attribute", c, dropped)
-				droppedByServer++
-				continue
-			}
-			t.Errorf("%s: read after apply differs from the plan:\n got %s\nwant %s", c, applied.Spec, plan.Spec)
-			continue
-		}
-		if isEmptyCollection(c.value) {
-			continue // not sent, so not recorded: see TestSpecRoundTrip_everyAttribute
-		}
-		imported := daemonSetModel{Metadata: plan.Metadata, Spec: types.ObjectNull(plan.Spec.AttributeTypes(ctx))}
-		imported.fillDefaults()
-		if diags := readInto(ctx, &imported, live); diags.HasError() {
-			t.Errorf("%s: read after import: %v", c, diags)
-			continue
-		}
-		exact := imported.Spec.Equal(plan.Spec)
-		if !exact && !(c.zero && withoutZeros(t, imported.Spec) == withoutZeros(t, plan.Spec)) {
-			t.Errorf("%s: read after import differs from the plan:\n got %s\nwant %s", c, imported.Spec, plan.Spec)
-			continue
-		}
-		accepted = append(accepted, accCase{specCase: c, importExact: exact})
 	}
 	attributes := map[string]bool{}
 	for _, c := range accepted {
@@ -89,7 +81,7 @@ func TestAccSpecRoundTrip_generated(t *testing.T) {
 	t.Logf("%d cases accepted by the API server (%d attributes), %d refused on their own, %d dropped by it; dry-run round trips took %s",
 		len(accepted), len(attributes), rejected, droppedByServer, time.Since(start).Round(time.Millisecond))
 
-	batches := packBatches(t, ctx, cs, ns, accepted, 6)
+	batches := packBatches(t, ctx, cs, ns, accepted, 1)
 	for i, batch := range batches {
 		t.Run(fmt.Sprintf("batch-%d-of-%d-cases", i+1, len(batch)), func(t *testing.T) {
 			ns := testAccNamespace(t, cs)
@@ -133,6 +125,46 @@ resource "kubedaemon_daemonset" "test" {
 	t.Logf("%d batches through Terraform covered %d attributes; %s in all", len(batches), len(covered), time.Since(start).Round(time.Second))
 }
 
+type caseResult struct {
+	rejected, dropped, importExact bool
+	err                            string
+}
+
+// roundTripOnServer dry-runs one case on the API server and reads the answer back as after an
+// apply and as after an import.
+func roundTripOnServer(t *testing.T, ctx context.Context, cs kubernetes.Interface, ns string, c specCase) caseResult {
+	plan := daemonSetPlan(t, withCases(c))
+	live, err := dryRunApply(ctx, cs, ns, &plan)
+	if err != nil {
+		return caseResult{rejected: true}
+	}
+	applied := plan
+	if diags := readInto(ctx, &applied, live); diags.HasError() {
+		return caseResult{err: fmt.Sprintf("read after apply: %v", diags)}
+	}
+	if !applied.Spec.Equal(plan.Spec) {
+		if dropped := kubeschema.Dropped(ctx, specPath, plan.Spec, applied.Spec); len(dropped) > 0 {
+			// The server did not keep it (a feature gate that is off): the apply says so.
+			t.Logf("%s: the API server drops %v; the apply reports it as an error naming the attribute", c, dropped)
+			return caseResult{dropped: true}
+		}
+		return caseResult{err: fmt.Sprintf("read after apply differs from the plan:\n got %s\nwant %s", applied.Spec, plan.Spec)}
+	}
+	if isEmptyCollection(c.value) {
+		return caseResult{} // not sent, so not recorded: see TestSpecRoundTrip_everyAttribute
+	}
+	imported := daemonSetModel{Metadata: plan.Metadata, Spec: types.ObjectNull(plan.Spec.AttributeTypes(ctx))}
+	imported.fillDefaults()
+	if diags := readInto(ctx, &imported, live); diags.HasError() {
+		return caseResult{err: fmt.Sprintf("read after import: %v", diags)}
+	}
+	exact := imported.Spec.Equal(plan.Spec)
+	if !exact && !(c.zero && withoutZeros(t, imported.Spec) == withoutZeros(t, plan.Spec)) {
+		return caseResult{err: fmt.Sprintf("read after import differs from the plan:\n got %s\nwant %s", imported.Spec, plan.Spec)}
+	}
+	return caseResult{importExact: exact}
+}
+
 func dryRunApply(ctx context.Context, cs kubernetes.Interface, namespace string, plan *daemonSetModel) (*appsv1.DaemonSet, error) {
 	plan.Metadata = types.ObjectValueMust(metadataAttrTypes, map[string]attr.Value{
 		"name": types.StringValue("generated"), "namespace": types.StringValue(namespace),
@@ -145,15 +177,17 @@ func dryRunApply(ctx context.Context, cs kubernetes.Interface, namespace string,
 	return cs.AppsV1().DaemonSets(namespace).Apply(ctx, ac, metav1.ApplyOptions{FieldManager: defaultFieldManager, DryRun: []string{metav1.DryRunAll}})
 }
 
-// packBatches puts the cases into at most limit DaemonSets, each with as many cases as the API
-// server accepts together: zero values and non-zero ones apart, since they share paths.
-func packBatches(t *testing.T, ctx context.Context, cs kubernetes.Interface, namespace string, cases []accCase, limit int) [][]accCase {
+// packBatches puts the cases into a few DaemonSets, each with as many cases as the API server
+// accepts together, at most perGroup for each group: zero values apart from non-zero ones (they
+// share paths), and cases an import reads exactly apart from the others (so that those batches can
+// verify their import).
+func packBatches(t *testing.T, ctx context.Context, cs kubernetes.Interface, namespace string, cases []accCase, perGroup int) [][]accCase {
 	t.Helper()
 	var batches [][]accCase
-	for _, zero := range []bool{true, false} {
+	for _, group := range []struct{ zero, exact bool }{{true, true}, {false, true}, {true, false}, {false, false}} {
 		var open [][]accCase
 		for _, c := range cases {
-			if c.zero != zero {
+			if c.zero != group.zero || c.importExact != group.exact {
 				continue
 			}
 			placed := false
@@ -165,7 +199,7 @@ func packBatches(t *testing.T, ctx context.Context, cs kubernetes.Interface, nam
 					break
 				}
 			}
-			if !placed && len(open) < limit/2 {
+			if !placed && len(open) < perGroup {
 				open = append(open, []accCase{c})
 			}
 		}
