@@ -48,9 +48,11 @@ func NewJudge(ds *appsv1.DaemonSet, revisions []*appsv1.ControllerRevision, coun
 		countNotReadyNodes: countNotReadyNodes,
 		eligibility:        newEligibility(ds),
 		pods: podJudge{
-			revision:        revision,
-			onDelete:        ds.Spec.UpdateStrategy.Type == appsv1.OnDeleteDaemonSetStrategyType,
-			minReadySeconds: ds.Spec.MinReadySeconds,
+			revision:           revision,
+			revisions:          revisionHashes(ds, revisions),
+			templateGeneration: templateGeneration(ds),
+			onDelete:           ds.Spec.UpdateStrategy.Type == appsv1.OnDeleteDaemonSetStrategyType,
+			minReadySeconds:    ds.Spec.MinReadySeconds,
 		},
 	}
 }
@@ -192,10 +194,14 @@ func conditionMessage(what string, status corev1.ConditionStatus, reason, messag
 
 // podJudge decides whether one pod covers its node, and if not, why.
 type podJudge struct {
-	revision        string
-	onDelete        bool
-	minReadySeconds int32
-	now             time.Time
+	revision string
+	// revisions holds the hashes of all the DaemonSet's revisions, templateGeneration its
+	// template generation ("" when unknown): with revision, what the controller's rule reads.
+	revisions          map[string]bool
+	templateGeneration string
+	onDelete           bool
+	minReadySeconds    int32
+	now                time.Time
 }
 
 // verdict is a pod's judgement: an empty reason means the pod covers its node.
@@ -217,7 +223,8 @@ var reasonRank = map[Reason]int{
 	ReasonUnschedulable:     6,
 	ReasonPodFailed:         7,
 	ReasonOldRevision:       8,
-	ReasonTerminating:       9,
+	ReasonAdoptedPod:        9,
+	ReasonTerminating:       10,
 }
 
 // bestPod returns the pod whose verdict best explains the node, or a pod_missing verdict when there
@@ -244,8 +251,20 @@ func better(pod *corev1.Pod, v verdict, than *corev1.Pod, thanVerdict verdict) b
 	return pod.Name < than.Name
 }
 
+// isCurrent is the controller's own rule (daemon/util.IsPodUpdated): the pod carries the current
+// revision's hash, or the template generation the DaemonSet is at. The second keeps a spurious new
+// revision (a control-plane upgrade that hashes the same template anew) from making every pod old.
 func (j podJudge) isCurrent(pod *corev1.Pod) bool {
-	return j.revision != "" && pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == j.revision
+	hashMatches := j.revision != "" && pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == j.revision
+	generationMatches := j.templateGeneration != "" && pod.Labels[podTemplateGenerationLabel] == j.templateGeneration
+	return hashMatches || generationMatches
+}
+
+// isAdopted reports a pod whose revision hash names none of the DaemonSet's revisions: the
+// controller adopted it from another DaemonSet with the same selector.
+func (j podJudge) isAdopted(pod *corev1.Pod) bool {
+	hash, ok := pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]
+	return ok && len(j.revisions) > 0 && !j.revisions[hash]
 }
 
 func (j podJudge) judge(pod *corev1.Pod) verdict {
@@ -253,6 +272,11 @@ func (j podJudge) judge(pod *corev1.Pod) verdict {
 		return verdict{ReasonTerminating, fmt.Sprintf("pod is being deleted since %s", pod.DeletionTimestamp.UTC().Format(time.RFC3339))}
 	}
 	if !j.onDelete && !j.isCurrent(pod) {
+		if j.isAdopted(pod) {
+			return verdict{ReasonAdoptedPod, fmt.Sprintf("pod has revision %q, which is none of this DaemonSet's: it was adopted from "+
+				"another DaemonSet, and the controller will not replace it with the current template until it is deleted",
+				pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey])}
+		}
 		return verdict{ReasonOldRevision, j.oldRevisionMessage(pod)}
 	}
 	switch pod.Status.Phase {

@@ -34,6 +34,7 @@ const (
 	ReasonPodFailed         Reason = "pod_failed"          // phase Failed or Succeeded
 	ReasonMinReadySeconds   Reason = "min_ready_seconds"   // ready, but not yet for minReadySeconds
 	ReasonOldRevision       Reason = "old_revision"        // the pod runs an older revision of the template
+	ReasonAdoptedPod        Reason = "adopted_pod"         // the pod's revision is none of this DaemonSet's: adopted from another one
 	ReasonTerminating       Reason = "terminating"         // the only pod on the node is being deleted
 )
 

@@ -27,6 +27,28 @@ func CurrentRevisionHash(ds *appsv1.DaemonSet, revisions []*appsv1.ControllerRev
 // ownedBy reports whether ds is the controller of obj; objects that merely match its selector are
 // someone else's.
 func ownedBy(obj metav1.Object, ds *appsv1.DaemonSet) bool {
-	ref := metav1.GetControllerOfNoCopy(obj)
-	return ref != nil && ref.UID == ds.UID
+	return metav1.IsControlledBy(obj, ds)
+}
+
+// podTemplateGenerationLabel is the label the controller puts on each pod with the DaemonSet's
+// template generation (extensions.DaemonSetTemplateGenerationKey).
+const podTemplateGenerationLabel = "pod-template-generation"
+
+// templateGenerationAnnotation is where apps/v1 keeps a DaemonSet's template generation.
+const templateGenerationAnnotation = "deprecated.daemonset.template.generation"
+
+// templateGeneration is the DaemonSet's template generation, "" when unknown.
+func templateGeneration(ds *appsv1.DaemonSet) string {
+	return ds.Annotations[templateGenerationAnnotation]
+}
+
+// revisionHashes are the hashes of the revisions ds controls.
+func revisionHashes(ds *appsv1.DaemonSet, revisions []*appsv1.ControllerRevision) map[string]bool {
+	hashes := map[string]bool{}
+	for _, rev := range revisions {
+		if ownedBy(rev, ds) {
+			hashes[rev.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]] = true
+		}
+	}
+	return hashes
 }

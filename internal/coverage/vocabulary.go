@@ -8,5 +8,5 @@ var Reasons = []Reason{
 	ReasonNodeName, ReasonNodeSelector, ReasonNodeAffinity, ReasonUntoleratedTaint,
 	ReasonNodeNotReady,
 	ReasonPodMissing, ReasonUnschedulable, ReasonPodPending, ReasonImagePull, ReasonCrashLoop,
-	ReasonContainerNotReady, ReasonPodFailed, ReasonMinReadySeconds, ReasonOldRevision, ReasonTerminating,
+	ReasonContainerNotReady, ReasonPodFailed, ReasonMinReadySeconds, ReasonOldRevision, ReasonAdoptedPod, ReasonTerminating,
 }
