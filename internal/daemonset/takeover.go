@@ -115,7 +115,7 @@ func unionFields(a, b *metav1.FieldsV1) (*metav1.FieldsV1, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &metav1.FieldsV1{Raw: raw}, nil
+	return metav1.NewFieldsV1(string(raw)), nil
 }
 
 // OwnedByOthers names the managers other than fieldManager (and the controllers) that own paths of
@@ -149,7 +149,7 @@ func entrySet(entry metav1.ManagedFieldsEntry) (*fieldpath.Set, error) {
 	if entry.FieldsV1 == nil {
 		return set, nil
 	}
-	if err := set.FromJSON(strings.NewReader(string(entry.FieldsV1.Raw))); err != nil {
+	if err := set.FromJSON(strings.NewReader(entry.FieldsV1.GetRawString())); err != nil {
 		return nil, fmt.Errorf("read the managed fields of %s: %w", entry.Manager, err)
 	}
 	return set, nil

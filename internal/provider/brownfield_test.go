@@ -254,7 +254,7 @@ func checkOwnedOnlyBy(cs kubernetes.Interface, namespace, name, fieldManager str
 		}
 		for _, e := range ds.ManagedFields {
 			if e.Subresource == "" && e.Manager != fieldManager && e.Manager != "kube-controller-manager" {
-				return fmt.Errorf("manager %s (%s) still owns %s", e.Manager, e.Operation, e.FieldsV1.Raw)
+				return fmt.Errorf("manager %s (%s) still owns %s", e.Manager, e.Operation, e.FieldsV1.GetRawString())
 			}
 		}
 		return nil
@@ -353,5 +353,34 @@ func checkSameDaemonSet(cs kubernetes.Interface, namespace, name string, uid typ
 			return fmt.Errorf("DaemonSet %s/%s is uid %s (deleting: %v), want the other tool's %s untouched", namespace, name, ds.UID, ds.DeletionTimestamp != nil, uid)
 		}
 		return nil
+	}
+}
+
+// TestAccDaemonSet_generatedConfigPlansClean: `terraform plan -generate-config-out` on the import of
+// a DaemonSet kubectl made writes a configuration that then plans only the import.
+func TestAccDaemonSet_generatedConfigPlansClean(t *testing.T) {
+	skipUnlessAcc(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	foreignTools["kubectl-client-side-apply"](t, cs, fluentdManifest(ns))
+	nodes := int32(readyUntaintedNodes(t, cs))
+	waitFor(t, 2*time.Minute, "fluentd available on every node", func() (bool, error) {
+		ds, err := cs.AppsV1().DaemonSets(ns).Get(context.Background(), "fluentd", metav1.GetOptions{})
+		return err == nil && ds.Status.ObservedGeneration == ds.Generation && ds.Status.NumberAvailable == nodes, err
+	})
+	cli := newTerraformCLI(t, fmt.Sprintf("import {\n  to = kubedaemon_daemonset.fluentd\n  id = %q\n}\n", ns+"/fluentd"))
+	cli.mustRun("plan", "-generate-config-out=generated.tf", "-no-color")
+	generated, err := os.ReadFile(filepath.Join(cli.dir, "generated.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`min_ready_seconds`, `read_only`, `"node-role.kubernetes.io/control-plane"`, `memory = "200Mi"`} {
+		if !strings.Contains(string(generated), want) {
+			t.Errorf("the generated configuration lacks %s:\n%s", want, generated)
+		}
+	}
+	out := cli.mustRun("plan", "-no-color")
+	if !strings.Contains(out, "1 to import, 0 to add, 0 to change, 0 to destroy") {
+		t.Fatalf("the generated configuration does not plan only the import:\n%s\n%s", out, generated)
 	}
 }

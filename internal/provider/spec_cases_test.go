@@ -154,7 +154,8 @@ func setPath(m map[string]any, at []string, value any) {
 		if len(rest) == 1 {
 			return
 		}
-		setPath(list[0].(map[string]any), rest[1:], value)
+		element, _ := list[0].(map[string]any) // setPath makes every element a map
+		setPath(element, rest[1:], value)
 		return
 	}
 	child, ok := m[name].(map[string]any)
