@@ -104,7 +104,9 @@ func (f Fields) Extract(live *appsv1.DaemonSet) (map[string]any, error) {
 	if set == nil {
 		set = fieldpath.NewSet()
 	}
-	extracted := tv.ExtractItems(set.Leaves(), typed.WithAppendKeyFields())
+	// Without appending list keys: a key the server defaulted (a port's protocol) is read only
+	// where a managed path names it.
+	extracted := tv.ExtractItems(set.Leaves())
 	out, ok := extracted.AsValue().Unstructured().(map[string]any)
 	if !ok {
 		out = map[string]any{}

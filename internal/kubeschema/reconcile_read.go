@@ -116,14 +116,16 @@ func isZero(ctx context.Context, v attr.Value) bool {
 	return false
 }
 
-// Dropped lists the paths, from at, where planned holds a value and read holds none: fields the
+// Dropped lists the paths, from at, where planned holds a value and read holds none (or a zero
+// for a non-zero scalar): fields the
 // API server did not keep (a field of a feature gate that is off, or one an admission webhook
 // removed). Left alone they would surface as Terraform's "inconsistent result after apply".
 func Dropped(ctx context.Context, at path.Path, planned, read attr.Value) []path.Path {
 	if planned == nil || planned.IsNull() || planned.IsUnknown() || read == nil || read.IsUnknown() {
 		return nil
 	}
-	if read.IsNull() {
+	if read.IsNull() || !isZero(ctx, planned) && isZero(ctx, read) && !isCollection(planned) {
+		// A value read back as its zero is one the object lacks: Kubernetes writes no zero.
 		return []path.Path{at}
 	}
 	var out []path.Path
@@ -147,4 +149,12 @@ func Dropped(ctx context.Context, at path.Path, planned, read attr.Value) []path
 		}
 	}
 	return out
+}
+
+func isCollection(v attr.Value) bool {
+	switch v.(type) {
+	case basetypes.ObjectValue, basetypes.ListValue, basetypes.MapValue, basetypes.SetValue:
+		return true
+	}
+	return false
 }

@@ -31,6 +31,9 @@ func testAccClient(t *testing.T) kubernetes.Interface {
 	if err != nil {
 		t.Fatalf("loading %s: %v", kubeconfig, err)
 	}
+	// client-go's default of 5 requests a second would make the tests that ask the API server
+	// about a thousand generated objects wait on the client, not the server.
+	cfg.QPS, cfg.Burst = 200, 400
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeschema"
 )
@@ -522,11 +523,14 @@ func readHostPaths(ctx context.Context, volumes []corev1ac.VolumeApplyConfigurat
 func readPorts(ctx context.Context, ports []corev1ac.ContainerPortApplyConfiguration, diags *diag.Diagnostics) types.List {
 	var read []agentPortModel
 	for _, p := range ports {
+		// The agent always sends a protocol, TCP by default, which is also the server's default
+		// for this list key: an import cannot tell them apart, and reads it as TCP.
+		protocol := string(ptr.Deref(p.Protocol, corev1.ProtocolTCP))
 		read = append(read, agentPortModel{
 			Name:          types.StringPointerValue(p.Name),
 			ContainerPort: int32Value(p.ContainerPort),
 			HostPort:      int32Value(p.HostPort),
-			Protocol:      types.StringPointerValue((*string)(p.Protocol)),
+			Protocol:      types.StringValue(protocol),
 		})
 	}
 	var list types.List

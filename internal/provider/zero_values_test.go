@@ -81,27 +81,32 @@ func TestAccDaemonSet_zeroValues(t *testing.T) {
 	testAccPreCheck(t)
 	cs := testAccClient(t)
 	ns := testAccNamespace(t, cs)
-	spec := tfjsonpath.New("spec").AtMapKey("template").AtMapKey("spec")
-	container := spec.AtMapKey("containers").AtSliceIndex(0)
+	// Each path is built afresh: tfjsonpath's At methods may share the slice they append to.
+	spec := func(name string) tfjsonpath.Path {
+		return tfjsonpath.New("spec").AtMapKey("template").AtMapKey("spec").AtMapKey(name)
+	}
+	container := func(name string) tfjsonpath.Path {
+		return tfjsonpath.New("spec").AtMapKey("template").AtMapKey("spec").AtMapKey("containers").AtSliceIndex(0).AtMapKey(name)
+	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: zeroValuesConfig(ns),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectUnknownValue("kubedaemon_daemonset.unknown", spec.AtMapKey("host_network")),
+					plancheck.ExpectUnknownValue("kubedaemon_daemonset.unknown", spec("host_network")),
 				},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(daemonSetAddress, spec.AtMapKey("host_network"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue(daemonSetAddress, spec("host_network"), knownvalue.Bool(false)),
 				statecheck.ExpectKnownValue(daemonSetAddress, tfjsonpath.New("spec").AtMapKey("min_ready_seconds"), knownvalue.Int64Exact(0)),
-				statecheck.ExpectKnownValue(daemonSetAddress, container.AtMapKey("working_dir"), knownvalue.StringExact("")),
-				statecheck.ExpectKnownValue(daemonSetAddress, container.AtMapKey("args"), knownvalue.ListExact(nil)),
-				statecheck.ExpectKnownValue(daemonSetAddress, container.AtMapKey("volume_mounts").AtSliceIndex(0).AtMapKey("read_only"), knownvalue.Bool(false)),
-				statecheck.ExpectKnownValue("kubedaemon_daemonset.unknown", spec.AtMapKey("host_network"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue(daemonSetAddress, container("working_dir"), knownvalue.StringExact("")),
+				statecheck.ExpectKnownValue(daemonSetAddress, container("args"), knownvalue.ListExact(nil)),
+				statecheck.ExpectKnownValue(daemonSetAddress, container("volume_mounts").AtSliceIndex(0).AtMapKey("read_only"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("kubedaemon_daemonset.unknown", spec("host_network"), knownvalue.Bool(false)),
 				statecheck.ExpectKnownValue("kubedaemon_daemonset.unknown", tfjsonpath.New("spec").AtMapKey("min_ready_seconds"), knownvalue.Int64Exact(0)),
-				statecheck.ExpectKnownValue("kubedaemon_daemonset.unknown", container.AtMapKey("working_dir"), knownvalue.StringExact("")),
+				statecheck.ExpectKnownValue("kubedaemon_daemonset.unknown", container("working_dir"), knownvalue.StringExact("")),
 			},
 			Check: func(*terraform.State) error {
 				ds, err := cs.AppsV1().DaemonSets(ns).Get(context.Background(), "zeros", metav1.GetOptions{})
