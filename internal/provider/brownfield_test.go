@@ -384,3 +384,22 @@ func TestAccDaemonSet_generatedConfigPlansClean(t *testing.T) {
 		t.Fatalf("the generated configuration does not plan only the import:\n%s\n%s", out, generated)
 	}
 }
+
+// TestAccNodeAgent_importOfAnotherShape: a DaemonSet kubectl made is not a node agent; importing it
+// into kubedaemon_node_agent says why and points at kubedaemon_daemonset, and changes nothing.
+func TestAccNodeAgent_importOfAnotherShape(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	foreignTools["kubectl-client-side-apply"](t, cs, fluentdManifest(ns))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:        nodeAgentConfig(ns, "fluentd", testImage, ""),
+			ResourceName:  nodeAgentAddress,
+			ImportState:   true,
+			ImportStateId: ns + "/fluentd",
+			ExpectError:   regexp.MustCompile(`(?s)is not a node agent.*selector is not the agent's.*kubedaemon_daemonset`),
+		}},
+	})
+}

@@ -129,7 +129,7 @@ func isSkeletonPath(at []string) bool {
 	}
 	return p == "selector" || strings.HasPrefix(p, "selector.") ||
 		p == "template.metadata.labels" ||
-		p == "template.spec.containers.0.name" || p == "template.spec.containers.0.image"
+		p == "template.spec.containers.0.name" || p == "template.spec.init_containers.0.image" || p == "template.spec.containers.0.image"
 }
 
 // withCases returns the skeleton with every case set in it; cases on the same path overwrite.
@@ -182,7 +182,9 @@ func listKey(list string) map[string]any {
 		return map[string]any{"ip": "10.0.0.1"}
 	case "topology_spread_constraints":
 		return map[string]any{"topology_key": "key", "when_unsatisfiable": "DoNotSchedule"}
-	case "volumes", "env", "containers", "init_containers", "resource_claims", "scheduling_gates", "claims", "image_pull_secrets":
+	case "init_containers":
+		return map[string]any{"name": "key", "image": "registry.k8s.io/pause:3.10"} // an image is required too
+	case "volumes", "env", "containers", "resource_claims", "scheduling_gates", "claims", "image_pull_secrets":
 		return map[string]any{"name": "key"}
 	}
 	return map[string]any{}
