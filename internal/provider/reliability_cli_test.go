@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // terraformCLI runs the terraform binary on one configuration, with the provider built from this
@@ -59,11 +60,34 @@ func newTerraformCLI(t *testing.T, config string, env ...string) *terraformCLI {
 	// dev_overrides serve the built binary without `terraform init`.
 	writeFile(t, rc, fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
 		"kubedaemon/kubedaemon", pluginDir))
-	writeFile(t, filepath.Join(dir, "main.tf"),
-		"terraform {\n  required_providers {\n    kubedaemon = { source = \"kubedaemon/kubedaemon\" }\n  }\n}\n"+config)
 	base := []string{"TF_CLI_CONFIG_FILE=" + rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_INPUT=0"}
 	// exec keeps the last of duplicate variables, so env overrides the process's own.
-	return &terraformCLI{t: t, terraform: terraform, dir: dir, env: append(append(os.Environ(), base...), env...)}
+	cli := &terraformCLI{t: t, terraform: terraform, dir: dir, env: append(append(os.Environ(), base...), env...)}
+	cli.setConfig(config)
+	return cli
+}
+
+// setConfig replaces the configuration, under the provider requirement.
+func (c *terraformCLI) setConfig(config string) {
+	writeFile(c.t, filepath.Join(c.dir, "main.tf"),
+		"terraform {\n  required_providers {\n    kubedaemon = { source = \"kubedaemon/kubedaemon\" }\n  }\n}\n"+config)
+}
+
+// applyUntilItWaits starts `terraform apply` and returns once the provider logs that it waits for
+// the rollout (it logs progress every 5 s), so that an interrupt lands inside the wait.
+func (c *terraformCLI) applyUntilItWaits() *background {
+	c.t.Helper()
+	logFile := filepath.Join(c.t.TempDir(), "terraform.log")
+	apply := c.start([]string{"TF_LOG=INFO", "TF_LOG_PATH=" + logFile}, "apply", "-auto-approve", "-no-color")
+	waitFor(c.t, 2*time.Minute, "the provider to report that it waits for the rollout", func() (bool, error) {
+		if apply.exited() {
+			out, err := apply.wait()
+			c.t.Fatalf("terraform apply exited before the wait (%v):\n%s", err, out)
+		}
+		log, err := os.ReadFile(logFile)
+		return bytes.Contains(log, []byte("waiting for the DaemonSet to cover every node")), err
+	})
+	return apply
 }
 
 func writeFile(t *testing.T, name, content string) {

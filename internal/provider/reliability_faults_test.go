@@ -1,12 +1,10 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -45,18 +43,8 @@ func TestAccDaemonSet_interruptDuringWait(t *testing.T) {
 	config := daemonSetConfig{namespace: ns, name: "agent", app: "agent",
 		containerExtra: `readiness_probe = { exec = { command = ["/bin/false"] } }`}
 	cli := newTerraformCLI(t, config.String())
-	logFile := filepath.Join(t.TempDir(), "terraform.log")
 
-	apply := cli.start([]string{"TF_LOG=INFO", "TF_LOG_PATH=" + logFile}, "apply", "-auto-approve", "-no-color")
-	// The provider logs its progress every 5 s while it waits: the interrupt lands inside the wait.
-	waitFor(t, 2*time.Minute, "the provider to report that it waits for the rollout", func() (bool, error) {
-		if apply.exited() {
-			out, err := apply.wait()
-			t.Fatalf("terraform apply exited before the wait (%v):\n%s", err, out)
-		}
-		log, err := os.ReadFile(logFile)
-		return bytes.Contains(log, []byte("waiting for the DaemonSet to cover every node")), err
-	})
+	apply := cli.applyUntilItWaits()
 	interrupted := time.Now()
 	if err := apply.interrupt(); err != nil {
 		t.Fatal(err)
@@ -339,17 +327,8 @@ func TestAccDaemonSet_interruptedUpdateIsResumed(t *testing.T) {
 	cli := newTerraformCLI(t, good.String())
 	cli.mustRun("apply", "-auto-approve", "-no-color")
 
-	writeFile(t, filepath.Join(cli.dir, "main.tf"), "terraform {\n  required_providers {\n    kubedaemon = { source = \"kubedaemon/kubedaemon\" }\n  }\n}\n"+bad.String())
-	logFile := filepath.Join(t.TempDir(), "terraform.log")
-	apply := cli.start([]string{"TF_LOG=INFO", "TF_LOG_PATH=" + logFile}, "apply", "-auto-approve", "-no-color")
-	waitFor(t, 2*time.Minute, "the provider to report that it waits for the rollout", func() (bool, error) {
-		if apply.exited() {
-			out, err := apply.wait()
-			t.Fatalf("terraform apply exited before the wait (%v):\n%s", err, out)
-		}
-		log, err := os.ReadFile(logFile)
-		return bytes.Contains(log, []byte("waiting for the DaemonSet to cover every node")), err
-	})
+	cli.setConfig(bad.String())
+	apply := cli.applyUntilItWaits()
 	if err := apply.interrupt(); err != nil {
 		t.Fatal(err)
 	}
@@ -367,7 +346,7 @@ func TestAccDaemonSet_interruptedUpdateIsResumed(t *testing.T) {
 		t.Errorf("the plan does not say why it updates:\n%s", out)
 	}
 
-	writeFile(t, filepath.Join(cli.dir, "main.tf"), "terraform {\n  required_providers {\n    kubedaemon = { source = \"kubedaemon/kubedaemon\" }\n  }\n}\n"+good.String())
+	cli.setConfig(good.String())
 	cli.mustRun("apply", "-auto-approve", "-no-color")
 	if out, err := cli.run("plan", "-detailed-exitcode", "-no-color"); err != nil {
 		t.Fatalf("plan after the fixed apply: %v, want no changes:\n%s", err, out)

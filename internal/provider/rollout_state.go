@@ -49,6 +49,15 @@ var coverageAttrTypes = map[string]attr.Type{
 	"revision": types.StringType,
 }
 
+// coverageSummaryModel reads the resources' coverage attribute (coverageAttrTypes).
+type coverageSummaryModel struct {
+	Eligible types.Int64  `tfsdk:"eligible"`
+	Counted  types.Int64  `tfsdk:"counted"`
+	Covered  types.Int64  `tfsdk:"covered"`
+	Complete types.Bool   `tfsdk:"complete"`
+	Revision types.String `tfsdk:"revision"`
+}
+
 // setObjectState records the server-managed fields of the live DaemonSet.
 func (m *rolloutState) setObjectState(ds *appsv1.DaemonSet) diag.Diagnostics {
 	var diags diag.Diagnostics
@@ -146,13 +155,7 @@ func resumeIncompleteRollout(ctx context.Context, req resource.ModifyPlanRequest
 	if resp.Diagnostics.HasError() || !plan.WaitForRollout.ValueBool() || state.Coverage.IsNull() || state.Coverage.IsUnknown() {
 		return
 	}
-	var last struct {
-		Eligible types.Int64  `tfsdk:"eligible"`
-		Counted  types.Int64  `tfsdk:"counted"`
-		Covered  types.Int64  `tfsdk:"covered"`
-		Complete types.Bool   `tfsdk:"complete"`
-		Revision types.String `tfsdk:"revision"`
-	}
+	var last coverageSummaryModel
 	resp.Diagnostics.Append(state.Coverage.As(ctx, &last, objectAsOptions)...)
 	if resp.Diagnostics.HasError() || last.Complete.ValueBool() {
 		return
