@@ -238,6 +238,10 @@ func TestAccNodeAgent_existingServiceAccount(t *testing.T) {
 			return errors.Join(testAccCheckDaemonSetDestroyed(cs, ns, "agent", agentSelector("agent"))(), err)
 		},
 		Steps: []resource.TestStep{{
+			// An agent that would create a ServiceAccount another tool made refuses to adopt it.
+			Config:      nodeAgentConfig(ns, "agent", testImage, `  service_account_name = "node-reader"`),
+			ExpectError: regexp.MustCompile(`(?s)ServiceAccount ` + ns + `/node-reader already\s+exists.*create_service_account\s+=\s+false`),
+		}, {
 			Config: nodeAgentConfig(ns, "agent", testImage, ""),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				resource.TestCheckResourceAttr(nodeAgentAddress, "create_service_account", "true"),
