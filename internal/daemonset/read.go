@@ -1,9 +1,12 @@
 package daemonset
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 )
 
@@ -55,7 +58,49 @@ func ReadImported(live *appsv1.DaemonSet) (map[string]any, Previous, error) {
 	if err != nil {
 		return nil, Previous{}, fmt.Errorf("read the fields of %s: %w", prev.Names(), err)
 	}
+	if raw, ok := live.Annotations[LastAppliedAnnotation]; ok && slices.ContainsFunc(prev.Managers, func(m Manager) bool { return m.Name == clientSideApplyManager }) {
+		var applied any
+		if json.Unmarshal([]byte(raw), &applied) == nil {
+			keepAppliedSpelling(out, applied)
+		}
+	}
 	return out, prev, nil
+}
+
+// keepAppliedSpelling puts back, where kubectl's last-applied configuration wrote a quantity in
+// another spelling of the same amount ("0.5" stored as "500m"), the spelling it was given: the
+// configuration written from the same manifest then plans no change.
+func keepAppliedSpelling(read, applied any) {
+	switch r := read.(type) {
+	case map[string]any:
+		a, ok := applied.(map[string]any)
+		if !ok {
+			return
+		}
+		for k, v := range r {
+			if s, isString := v.(string); isString {
+				if given, ok := a[k].(string); ok && given != s && sameQuantity(s, given) {
+					r[k] = given
+				}
+				continue
+			}
+			keepAppliedSpelling(v, a[k])
+		}
+	case []any:
+		a, ok := applied.([]any)
+		if !ok || len(a) != len(r) {
+			return
+		}
+		for i := range r {
+			keepAppliedSpelling(r[i], a[i])
+		}
+	}
+}
+
+func sameQuantity(a, b string) bool {
+	qa, errA := resource.ParseQuantity(a)
+	qb, errB := resource.ParseQuantity(b)
+	return errA == nil && errB == nil && qa.Cmp(qb) == 0
 }
 
 // setAt replaces the value at p, which exists, in a JSON object.
