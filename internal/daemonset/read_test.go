@@ -127,4 +127,3 @@ func TestRead_defaultedZero(t *testing.T) {
 		t.Errorf("dnsPolicy read %v, want ClusterFirst: kubectl-edit set it, which is drift", pod["dnsPolicy"])
 	}
 }
-
