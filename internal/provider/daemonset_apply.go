@@ -201,49 +201,6 @@ func takeOverImported(ctx context.Context, client *kubeclient.Client, namespace,
 	}
 }
 
-// readInto fills m from the live DaemonSet.
-func readInto(ctx context.Context, m appliedDaemonSet, ds *appsv1.DaemonSet) diag.Diagnostics {
-	var diags diag.Diagnostics
-	view, _ := readManaged(ctx, m, ds, &diags)
-	if diags.HasError() {
-		return diags
-	}
-	return append(diags, m.setFromObject(ctx, ds, view)...)
-}
-
-// readManaged is the live DaemonSet limited to the paths m manages: those its configuration sets,
-// or right after an import those that the previous tools set (then also returned).
-func readManaged(ctx context.Context, m appliedDaemonSet, ds *appsv1.DaemonSet, diags *diag.Diagnostics) (*appsv1ac.DaemonSetApplyConfiguration, *daemonset.Previous) {
-	view := appsv1ac.DaemonSet(ds.Name, ds.Namespace)
-	id := ds.Namespace + "/" + ds.Name
-	var obj map[string]any
-	var prev *daemonset.Previous
-	var err error
-	if m.imported() {
-		var p daemonset.Previous
-		obj, p, err = daemonset.ReadImported(ds)
-		prev = &p
-	} else {
-		ac, d := m.applyConfiguration(ctx)
-		diags.Append(d...)
-		if d.HasError() {
-			return view, nil
-		}
-		obj, err = daemonset.Read(ds, ac, m.rolloutSettings().fieldManager)
-	}
-	if err == nil {
-		var raw []byte
-		if raw, err = json.Marshal(obj); err == nil {
-			err = json.Unmarshal(raw, view)
-		}
-	}
-	if err != nil {
-		diags.AddError("Cannot read DaemonSet "+id, err.Error())
-		return view, nil
-	}
-	return view, prev
-}
-
 // addExistsError reports a create over an existing object with the import block to write.
 func addExistsError(client *kubeclient.Client, err error, summary, resourceType string, diags *diag.Diagnostics) {
 	var exists *daemonset.ExistsError
@@ -264,44 +221,6 @@ func operationContext(ctx context.Context, timeout func(context.Context, time.Du
 	}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	return ctx, cancel, true
-}
-
-// readDaemonSet reads the live DaemonSet into m, with its coverage now. It returns false when the
-// DaemonSet state recorded is gone (deleted, or replaced by another object of the same name), so
-// that the caller removes the resource from state. Right after an import it remembers in private
-// whose fields the first apply takes over.
-func readDaemonSet(ctx context.Context, client *kubeclient.Client, namespace, name string, m appliedDaemonSet, private privateData, diags *diag.Diagnostics) bool {
-	ds, err := daemonset.Get(ctx, client.Clientset, namespace, name, m.recordedUID())
-	var replaced *daemonset.ReplacedError
-	switch {
-	case apierrors.IsNotFound(err):
-		return false
-	case errors.As(err, &replaced):
-		diags.AddWarning("DaemonSet replaced outside Terraform", replaced.Error()+
-			". The plan creates it again, which fails while the other object exists: import that one or delete it.")
-		return false
-	case err != nil:
-		diags.AddError("Cannot read DaemonSet "+namespace+"/"+name, client.Explain(err))
-		return true
-	}
-	view, prev := readManaged(ctx, m, ds, diags)
-	if diags.HasError() {
-		return true
-	}
-	settings := m.rolloutSettings()
-	diags.Append(m.setFromObject(ctx, ds, view)...)
-	if prev != nil {
-		raw, err := json.Marshal(prev.Managers)
-		if err == nil {
-			diags.Append(private.SetKey(ctx, previousManagersKey, raw)...)
-		}
-	}
-	if report, err := snapshot(ctx, client, namespace, name, settings); err == nil {
-		diags.Append(m.setCoverage(report)...)
-	} else {
-		tflog.Warn(ctx, "cannot compute the DaemonSet's coverage", map[string]any{"daemonset": namespace + "/" + name, "error": err.Error()})
-	}
-	return true
 }
 
 // waitOrSnapshot follows the rollout when asked to; otherwise it takes one look at coverage so that
@@ -368,33 +287,6 @@ func applyErrorMessage(client *kubeclient.Client, err error, fieldManager string
 	}
 	b.WriteString("Set force_conflicts = true to take ownership of these fields, or remove them from the configuration.")
 	return b.String()
-}
-
-// deleteAndWait deletes the DaemonSet that state recorded (uid) with the given propagation and
-// waits until the DaemonSet and the pods it still owns are gone (orphaned pods lose their owner
-// reference, so they do not hold the wait). A DaemonSet already gone is success; one made again
-// under the same name by someone else is left alone, with a warning.
-func deleteAndWait(ctx context.Context, client *kubeclient.Client, namespace, name string, uid types.UID, propagation string, diags *diag.Diagnostics) {
-	id := namespace + "/" + name
-	policy := metav1.DeletionPropagation(propagation)
-	if propagation == "" {
-		policy = metav1.DeletePropagationForeground
-	}
-	ds, err := daemonset.Delete(ctx, client.Clientset, namespace, name, uid, policy)
-	var replaced *daemonset.ReplacedError
-	switch {
-	case errors.As(err, &replaced):
-		diags.AddWarning("DaemonSet left alone", replaced.Error()+".")
-		return
-	case err != nil:
-		diags.AddError("Cannot delete DaemonSet "+id, client.Explain(err))
-		return
-	case ds == nil:
-		return
-	}
-	if err := rollout.WaitDeleted(ctx, client.Clientset, namespace, name, ds.UID, ds.Spec.Selector); err != nil {
-		diags.AddError("DaemonSet "+id+" was not deleted in time", client.ExplainError(err).Error())
-	}
 }
 
 func firstNames(names []string, n int) string {
