@@ -125,4 +125,3 @@ func deleteAndWait(ctx context.Context, client *kubeclient.Client, namespace, na
 		diags.AddError("DaemonSet "+id+" was not deleted in time", client.ExplainError(err).Error())
 	}
 }
-
