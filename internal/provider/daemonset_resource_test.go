@@ -107,10 +107,14 @@ func TestAccDaemonSet_nodesJoiningDuringTheWait(t *testing.T) {
 
 	var (
 		once     sync.Once
+		mu       sync.Mutex // guards joined and joinErrs, which the node-adding goroutine writes
 		joined   []string
 		joinErrs []error
+		done     = make(chan struct{})
 	)
 	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
 		for _, name := range joined {
 			_ = cs.CoreV1().Nodes().Delete(context.Background(), name, metav1.DeleteOptions{})
 		}
@@ -127,10 +131,13 @@ func TestAccDaemonSet_nodesJoiningDuringTheWait(t *testing.T) {
 				time.Sleep(100 * time.Millisecond)
 			}
 			once.Do(func() {
+				defer close(done)
 				for range joining {
 					name, err := createTestNode(cs, "kd-joining", testNode{})
+					mu.Lock()
 					joinErrs = append(joinErrs, err)
 					joined = append(joined, name)
+					mu.Unlock()
 				}
 			})
 		}()
@@ -147,6 +154,13 @@ func TestAccDaemonSet_nodesJoiningDuringTheWait(t *testing.T) {
 			},
 			Check: resource.ComposeAggregateTestCheckFunc(
 				func(*terraform.State) error {
+					select {
+					case <-done:
+					case <-time.After(time.Minute):
+						return fmt.Errorf("the nodes were not all created within a minute")
+					}
+					mu.Lock()
+					defer mu.Unlock()
 					if len(joined) != joining {
 						return fmt.Errorf("only %d of %d nodes joined during the apply: %v", len(joined), joining, joinErrs)
 					}
