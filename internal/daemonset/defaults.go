@@ -50,45 +50,25 @@ var serverDefaults = map[string][]any{
 	"downwardAPI.defaultMode":                 {int64(420)},
 }
 
-// withoutDefaults drops from set the leaves (of those which selects) the live object lacks or
-// whose live value is the server's default for that field, the image pull policy the server derives from the image's tag, or an empty struct (which
+// withoutDefaults drops from set the leaves the live object lacks or whose live value is the
+// server's default for that field, the image pull policy the server derives from the image's tag, or an empty struct (which
 // an Update owns whenever the server defaulted one into place).
-func withoutDefaults(live *appsv1.DaemonSet, set *fieldpath.Set, which func(fieldpath.Path) (selected, absentToo bool)) *fieldpath.Set {
+func withoutDefaults(live *appsv1.DaemonSet, set *fieldpath.Set) *fieldpath.Set {
 	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
 	if err != nil {
 		return set
 	}
 	kept := fieldpath.NewSet()
 	set.Leaves().Iterate(func(p fieldpath.Path) {
-		selected, absentToo := which(p)
-		if !selected {
-			kept.Insert(p)
-			return
-		}
+		// An Update owns only what it changed, so a field the live object lacks was not set by
+		// it (an empty struct the server pruned).
 		v, found := valueAt(content, p)
-		if !found && absentToo || found && isServerDefault(content, p, v) {
+		if !found || isServerDefault(content, p, v) {
 			return
 		}
 		kept.Insert(p)
 	})
 	return kept
-}
-
-// allLeaves selects every leaf, and a leaf the live object lacks too: an Update owns only what it
-// changed, so an absent field was not set by it (an empty struct the server pruned).
-func allLeaves(fieldpath.Path) (selected, absentToo bool) { return true, true }
-
-// keyLeaves selects the fields that key the list item they are in.
-func keyLeaves(p fieldpath.Path) (selected, absentToo bool) {
-	if len(p) < 2 || p[len(p)-1].FieldName == nil || p[len(p)-2].Key == nil {
-		return false, false
-	}
-	for _, f := range *p[len(p)-2].Key {
-		if f.Name == *p[len(p)-1].FieldName {
-			return true, false
-		}
-	}
-	return false, false
 }
 
 func isServerDefault(content map[string]any, p fieldpath.Path, v any) bool {

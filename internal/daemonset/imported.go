@@ -67,12 +67,8 @@ func PreviousManagers(live *appsv1.DaemonSet) (Previous, error) {
 			if ok {
 				set = applied.set
 			} else {
-				set = withoutDefaults(live, set, allLeaves)
+				set = withoutDefaults(live, set)
 			}
-		} else {
-			// An apply owns what it sent, and the keys of the list items it sent, which the
-			// server may have defaulted (a port's protocol).
-			set = withoutDefaults(live, set, keyLeaves)
 		}
 		fields = fields.Union(set)
 		prev.Managers = append(prev.Managers, Manager{Name: entry.Manager, Operation: entry.Operation})
