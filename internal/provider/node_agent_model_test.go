@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"math/big"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,6 +86,16 @@ func agentConfig(t *testing.T, values map[string]any) (tftypes.Object, tfprotov6
 // and plan modifiers apply as they do under Terraform, and returns the planned model.
 func planAgent(t *testing.T, values map[string]any) nodeAgentModel {
 	t.Helper()
+	m, problem := tryPlanAgent(t, values)
+	if problem != "" {
+		t.Fatal(problem)
+	}
+	return m
+}
+
+// tryPlanAgent is planAgent for a configuration that may be refused at plan time: problem says why.
+func tryPlanAgent(t *testing.T, values map[string]any) (m nodeAgentModel, problem string) {
+	t.Helper()
 	ctx := context.Background()
 	objectType, config := agentConfig(t, values)
 	prior, err := tfprotov6.NewDynamicValue(objectType, tftypes.NewValue(objectType, nil))
@@ -94,6 +106,15 @@ func planAgent(t *testing.T, values map[string]any) nodeAgentModel {
 	if err != nil {
 		t.Fatal(err)
 	}
+	validated, err := server.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{TypeName: "kubedaemon_node_agent", Config: &config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range validated.Diagnostics {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			return m, fmt.Sprintf("ValidateResourceConfig: %s: %s", d.Summary, d.Detail)
+		}
+	}
 	resp, err := server.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
 		TypeName: "kubedaemon_node_agent", PriorState: &prior, ProposedNewState: &config, Config: &config,
 	})
@@ -101,18 +122,19 @@ func planAgent(t *testing.T, values map[string]any) nodeAgentModel {
 		t.Fatal(err)
 	}
 	for _, d := range resp.Diagnostics {
-		t.Fatalf("PlanResourceChange: %s: %s", d.Summary, d.Detail)
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			return m, fmt.Sprintf("PlanResourceChange: %s: %s", d.Summary, d.Detail)
+		}
 	}
 	planned, err := resp.PlannedState.Unmarshal(objectType)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m nodeAgentModel
 	plan := tfsdk.Plan{Schema: nodeAgentSchema(ctx), Raw: planned}
 	if diags := plan.Get(ctx, &m); diags.HasError() {
 		t.Fatalf("reading the plan: %v", diags)
 	}
-	return m
+	return m, ""
 }
 
 // applyToFake server-side applies the planned DaemonSet to a fake clientset that tracks field
@@ -447,4 +469,73 @@ func wantEqual[T any](t *testing.T, what string, got, want T) {
 	if err := expect(what, got, want); err != nil {
 		t.Error(err)
 	}
+}
+
+// TestNodeAgentRoundTrip_everyAttribute sets every attribute of kubedaemon_node_agent, one at a
+// time, to its zero value and to a non-zero one, plans it through the provider (defaults and
+// validators apply), applies it to a fake clientset that tracks field managers and reads it back
+// as after an apply and as after an import: both must give the planned attributes, up to a zero
+// value no object records (see zeroUnseenByImport).
+func TestNodeAgentRoundTrip_everyAttribute(t *testing.T) {
+	ctx := context.Background()
+	schemaAttributes := nodeAgentSchema(ctx).Attributes
+	skip := func(at []string) bool {
+		if len(at) == 0 {
+			return false
+		}
+		a := schemaAttributes[at[0]]
+		// A port's protocol is half its list key; the API server defaults it to TCP.
+		return a == nil || (a.IsComputed() && !a.IsOptional()) || slices.Contains([]string{"name", "namespace", "image", "timeouts"}, at[0]) ||
+			strings.Join(at, ".") == "ports.0.protocol"
+	}
+	cases := typeCases(nodeAgentSchema(ctx).Type(), 4, skip)
+	refused, exact, unseen := 0, 0, 0
+	var refusedByDaemonSetRules []string
+	for _, c := range cases {
+		values := map[string]any{"name": "agent", "image": testImage}
+		setPath(values, c.path, c.value)
+		plan, problem := tryPlanAgent(t, values)
+		if problem != "" {
+			refused++ // a value the agent's own rules refuse at plan time ("x" as a host path type)
+			continue
+		}
+		if built, diags := plan.applyConfiguration(ctx); !diags.HasError() {
+			if ds, err := daemonSetFromApplyConfiguration(built); err == nil && validateDaemonSet(ds).HasError() {
+				// kubedaemon_daemonset's rules (the API server's) refuse the DaemonSet the agent
+				// builds, which the agent's own rules let through: not a read-back case.
+				refusedByDaemonSetRules = append(refusedByDaemonSetRules, c.String())
+				continue
+			}
+		}
+		_, ds := applyToFake(t, &plan)
+		applied := plan
+		if diags := readInto(ctx, &applied, ds); diags.HasError() {
+			t.Errorf("%s: read after apply: %v", c, diags)
+			continue
+		}
+		assertSameAttributes(t, c.String()+" after apply", &plan, &applied)
+		imported := nodeAgentModel{Name: plan.Name, Namespace: plan.Namespace}
+		imported.fillDefaults()
+		if diags := readInto(ctx, &imported, ds); diags.HasError() {
+			t.Errorf("%s: read after import: %v", c, diags)
+			continue
+		}
+		want, got := userAttributes(&plan), userAttributes(&imported)
+		differs := []string{}
+		for name, w := range want {
+			if !w.Equal(got[name]) {
+				differs = append(differs, name)
+			}
+		}
+		switch {
+		case len(differs) == 0:
+			exact++
+		case c.zero && slices.Equal(differs, []string{c.path[0]}) && isEmptyCollection(c.value):
+			unseen++ // an empty list or map is not sent, so nothing records it
+		default:
+			t.Errorf("%s: after import %v differ: got %v, want %v", c, differs, got, want)
+		}
+	}
+	t.Logf("%d cases: %d refused at plan time, %d planned though kubedaemon_daemonset's rules refuse them %v; of the rest all read back as planned after apply, %d exactly after import, %d empty collections not recorded",
+		len(cases), refused, len(refusedByDaemonSetRules), refusedByDaemonSetRules, exact, unseen)
 }

@@ -45,10 +45,15 @@ func specCases(t *testing.T, maxSteps int) []specCase {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return typeCases(spec.Type(), maxSteps, isSkeletonPath)
+}
+
+// typeCases walks an attribute type as specCases does, leaving out the paths skip names.
+func typeCases(root attr.Type, maxSteps int, skip func([]string) bool) []specCase {
 	var cases []specCase
 	var walk func(at []string, typ attr.Type)
 	walk = func(at []string, typ attr.Type) {
-		if len(at) > maxSteps || isSkeletonPath(at) {
+		if len(at) > maxSteps || skip(at) {
 			return
 		}
 		add := func(zero, value any) {
@@ -84,7 +89,7 @@ func specCases(t *testing.T, maxSteps int) []specCase {
 			walkObject(typ, at, walk)
 		}
 	}
-	walk(nil, spec.Type())
+	walk(nil, root)
 	return cases
 }
 
@@ -174,6 +179,8 @@ func listKey(list string) map[string]any {
 	switch list {
 	case "ports":
 		return map[string]any{"container_port": 80}
+	case "host_paths":
+		return map[string]any{"path": "/var/log"}
 	case "volume_mounts":
 		return map[string]any{"mount_path": "/key"}
 	case "volume_devices":
