@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 )
 
 // kubectlApplied makes ds as `kubectl apply` would: an Update by kubectl-client-side-apply that
@@ -113,9 +114,10 @@ func TestRead_defaultedZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pod := read["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
-	if pod["dnsPolicy"] != "" || pod["hostNetwork"] != false {
-		t.Errorf("read %v, want the configured dnsPolicy \"\" and hostNetwork false", pod)
+	policy, _ := valueAt(read, fieldpath.MakePathOrDie("spec", "template", "spec", "dnsPolicy"))
+	hostNetwork, _ := valueAt(read, fieldpath.MakePathOrDie("spec", "template", "spec", "hostNetwork"))
+	if policy != "" || hostNetwork != false {
+		t.Errorf("read dnsPolicy %v and hostNetwork %v, want the configured \"\" and false", policy, hostNetwork)
 	}
 	live.ManagedFields = append(live.ManagedFields, metav1.ManagedFieldsEntry{Manager: "kubectl-edit", Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "apps/v1",
 		FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:spec":{"f:template":{"f:spec":{"f:dnsPolicy":{}}}}}`)})
@@ -123,7 +125,7 @@ func TestRead_defaultedZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pod := read["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any); pod["dnsPolicy"] != "ClusterFirst" {
-		t.Errorf("dnsPolicy read %v, want ClusterFirst: kubectl-edit set it, which is drift", pod["dnsPolicy"])
+	if policy, _ := valueAt(read, fieldpath.MakePathOrDie("spec", "template", "spec", "dnsPolicy")); policy != "ClusterFirst" {
+		t.Errorf("dnsPolicy read %v, want ClusterFirst: kubectl-edit set it, which is drift", policy)
 	}
 }
