@@ -355,3 +355,24 @@ func TestAccDaemonSet_interruptedUpdateIsResumed(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestAccDaemonSet_onDeleteWarnsAboutOldPods: under the OnDelete strategy an update completes with
+// the old pods still covering their nodes, and says so, naming the nodes.
+func TestAccDaemonSet_onDeleteWarnsAboutOldPods(t *testing.T) {
+	skipUnlessAcc(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	config := func(image string) string {
+		c := daemonSetConfig{namespace: ns, name: "agent", app: "agent", image: image, specExtra: `update_strategy = { type = "OnDelete" }`}
+		return c.String()
+	}
+	cli := newTerraformCLI(t, config(testImage))
+	if out := cli.mustRun("apply", "-auto-approve", "-no-color"); strings.Contains(out, "older revision") {
+		t.Errorf("the create warns about old revisions:\n%s", out)
+	}
+	cli.setConfig(config("registry.k8s.io/pause:3.9"))
+	out := cli.mustRun("apply", "-auto-approve", "-no-color")
+	if !regexp.MustCompile(`(?s)Nodes still run an older revision.*OnDelete.*node-`).MatchString(out) {
+		t.Errorf("the update under OnDelete does not name the nodes left on the old revision:\n%s", out)
+	}
+}
