@@ -53,17 +53,6 @@ func FieldsOf(desired any) (Fields, error) {
 // Empty reports whether the set holds no path.
 func (f Fields) Empty() bool { return f.set == nil || f.set.Empty() }
 
-// Union is every path of f and g.
-func (f Fields) Union(g Fields) Fields {
-	switch {
-	case f.set == nil:
-		return g
-	case g.set == nil:
-		return f
-	}
-	return Fields{set: f.set.Union(g.set)}
-}
-
 // Covers reports whether every path of g is also a path of f.
 func (f Fields) Covers(g Fields) bool {
 	if g.Empty() {
@@ -73,14 +62,6 @@ func (f Fields) Covers(g Fields) bool {
 		return false
 	}
 	return g.set.Difference(f.set).Empty()
-}
-
-// Intersection is the paths in both f and g.
-func (f Fields) Intersection(g Fields) Fields {
-	if f.set == nil || g.set == nil {
-		return Fields{}
-	}
-	return Fields{set: f.set.Intersection(g.set)}
 }
 
 // String lists the paths, for messages and logs.
