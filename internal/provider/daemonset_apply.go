@@ -28,9 +28,13 @@ import (
 // DaemonSet to apply, the provider-side arguments, and where to put what the cluster says back.
 type appliedDaemonSet interface {
 	applyConfiguration(ctx context.Context) (*appsv1ac.DaemonSetApplyConfiguration, diag.Diagnostics)
+	// desiredObject is the DaemonSet as the apply request carries it: the apply configuration's
+	// JSON, with the empty lists and maps the configuration sets (apply configurations leave them
+	// out), so that server-side apply records those paths too.
+	desiredObject(ctx context.Context) (map[string]any, diag.Diagnostics)
 	// setFromObject fills the model from the live DaemonSet ds, where managed is ds limited to
 	// the paths the model manages (see readInto).
-	setFromObject(ctx context.Context, ds *appsv1.DaemonSet, managed *appsv1ac.DaemonSetApplyConfiguration) diag.Diagnostics
+	setFromObject(ctx context.Context, ds *appsv1.DaemonSet, managed managedView) diag.Diagnostics
 	// imported reports whether the model holds only the identity an import gave it.
 	imported() bool
 	setCoverage(r coverage.Report) diag.Diagnostics
@@ -38,6 +42,13 @@ type appliedDaemonSet interface {
 	recordedUID() types.UID
 	// resourceType names the resource, for the import block an error suggests.
 	resourceType() string
+}
+
+// managedView is the live DaemonSet limited to the paths a model manages: as JSON, which keeps the
+// empty lists and maps a configuration sets, and as an apply configuration, for typed reads.
+type managedView struct {
+	object map[string]any
+	*appsv1ac.DaemonSetApplyConfiguration
 }
 
 // rolloutSettings are the provider-side arguments of an apply.
@@ -84,7 +95,12 @@ func applyAndWait(ctx context.Context, client *kubeclient.Client, m, prior appli
 		return
 	}
 
-	ds, ok := serverSideApply(ctx, client, ac, prior, settings, diags)
+	desired, d := m.desiredObject(ctx)
+	diags.Append(d...)
+	if diags.HasError() {
+		return
+	}
+	ds, ok := serverSideApply(ctx, client, namespace, name, desired, prior, settings, diags)
 	if !ok {
 		return
 	}
@@ -120,20 +136,25 @@ func applyAndWait(ctx context.Context, client *kubeclient.Client, m, prior appli
 	diags.Append(state.Set(ctx, m)...)
 }
 
-// serverSideApply applies ac. A conflict over fields that state already managed (another tool
-// changed them, and the plan showed the change back as drift) is resolved by taking them back,
-// with a warning; a conflict over a field the configuration newly sets fails, naming its
+// serverSideApply applies desired. A conflict over fields that state already managed (another
+// tool changed them, and the plan showed the change back as drift) is resolved by taking them
+// back, with a warning; a conflict over a field the configuration newly sets fails, naming its
 // managers, unless force_conflicts is set.
-func serverSideApply(ctx context.Context, client *kubeclient.Client, ac *appsv1ac.DaemonSetApplyConfiguration, prior appliedDaemonSet, settings rolloutSettings, diags *diag.Diagnostics) (*appsv1.DaemonSet, bool) {
-	namespace, name := *ac.Namespace, *ac.Name
+func serverSideApply(ctx context.Context, client *kubeclient.Client, namespace, name string, desired map[string]any, prior appliedDaemonSet, settings rolloutSettings, diags *diag.Diagnostics) (*appsv1.DaemonSet, bool) {
 	daemonSets := client.Clientset.AppsV1().DaemonSets(namespace)
+	body, err := json.Marshal(desired)
+	if err != nil {
+		diags.AddError(fmt.Sprintf("Cannot encode DaemonSet %s/%s", namespace, name), err.Error())
+		return nil, false
+	}
 	tflog.Info(ctx, "applying DaemonSet", map[string]any{"daemonset": namespace + "/" + name, "field_manager": settings.fieldManager, "force": settings.forceConflicts})
-	options := metav1.ApplyOptions{FieldManager: settings.fieldManager, Force: settings.forceConflicts}
-	ds, err := daemonSets.Apply(ctx, ac, options)
+	apply := func(force bool) (*appsv1.DaemonSet, error) {
+		return daemonSets.Patch(ctx, name, types.ApplyPatchType, body, metav1.PatchOptions{FieldManager: settings.fieldManager, Force: &force})
+	}
+	ds, err := apply(settings.forceConflicts)
 	if apierrors.IsConflict(err) && prior != nil {
-		if owners, ok := driftOwners(ctx, client, ac, prior, settings.fieldManager); ok {
-			options.Force = true
-			if ds, err = daemonSets.Apply(ctx, ac, options); err == nil {
+		if owners, ok := driftOwners(ctx, client, namespace, name, desired, prior, settings.fieldManager); ok {
+			if ds, err = apply(true); err == nil {
 				diags.AddWarning("Took back fields changed by another tool",
 					fmt.Sprintf("DaemonSet %s/%s: fields this configuration manages had been changed by %s; the apply set them back to the configured values, as the plan showed.",
 						namespace, name, strings.Join(owners, ", ")))
@@ -147,24 +168,38 @@ func serverSideApply(ctx context.Context, client *kubeclient.Client, ac *appsv1a
 	return ds, true
 }
 
-// driftOwners names the managers that own fields of ac which the prior state already managed,
-// and reports whether every field of ac they own is such a field.
-func driftOwners(ctx context.Context, client *kubeclient.Client, ac *appsv1ac.DaemonSetApplyConfiguration, prior appliedDaemonSet, fieldManager string) ([]string, bool) {
-	priorAC, d := prior.applyConfiguration(ctx)
+// driftOwners names the managers that own fields of desired which the prior state already
+// managed, and reports whether every field of desired they own is such a field.
+func driftOwners(ctx context.Context, client *kubeclient.Client, namespace, name string, desired map[string]any, prior appliedDaemonSet, fieldManager string) ([]string, bool) {
+	priorObject, d := prior.desiredObject(ctx)
 	if d.HasError() {
 		return nil, false
 	}
-	desired, errDesired := daemonset.FieldsOf(ac)
-	managed, errPrior := daemonset.FieldsOf(priorAC)
-	live, errLive := daemonset.Get(ctx, client.Clientset, *ac.Namespace, *ac.Name, prior.recordedUID())
+	wanted, errDesired := daemonset.FieldsOf(desired)
+	managed, errPrior := daemonset.FieldsOf(priorObject)
+	live, errLive := daemonset.Get(ctx, client.Clientset, namespace, name, prior.recordedUID())
 	if errDesired != nil || errPrior != nil || errLive != nil {
 		return nil, false
 	}
-	owners, contested, err := daemonset.OwnedByOthers(live, desired, fieldManager)
+	owners, contested, err := daemonset.OwnedByOthers(live, wanted, fieldManager)
 	if err != nil || len(owners) == 0 || !managed.Covers(contested) {
 		return nil, false
 	}
 	return owners, true
+}
+
+// applyConfigurationJSON is an apply configuration's JSON as a map.
+func applyConfigurationJSON(ac *appsv1ac.DaemonSetApplyConfiguration) (map[string]any, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	raw, err := json.Marshal(ac)
+	var out map[string]any
+	if err == nil {
+		err = json.Unmarshal(raw, &out)
+	}
+	if err != nil {
+		diags.AddError("Cannot encode the DaemonSet", err.Error())
+	}
+	return out, diags
 }
 
 // takeOverImported moves to fieldManager the fields of the managers that the import found, once,

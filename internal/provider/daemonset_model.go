@@ -117,7 +117,7 @@ func daemonSetFromApplyConfiguration(ac *appsv1ac.DaemonSetApplyConfiguration) (
 // setFromObject fills the state from the live object: managed holds the live values of the paths
 // the model manages, so server defaults and other tools' fields stay null while another tool's
 // change to a managed field shows as drift, old -> new.
-func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet, owned *appsv1ac.DaemonSetApplyConfiguration) diag.Diagnostics {
+func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet, owned managedView) diag.Diagnostics {
 	var diags diag.Diagnostics
 	prior, d := m.metadata(ctx)
 	diags.Append(d...)
@@ -133,16 +133,17 @@ func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 	})
 	diags.Append(d...)
 
-	var spec any = &appsv1ac.DaemonSetSpecApplyConfiguration{}
-	if owned.Spec != nil {
-		spec = owned.Spec
+	// From the JSON, not the apply configuration, whose omitempty would drop the empty lists.
+	spec, _ := owned.object["spec"].(map[string]any)
+	if spec == nil {
+		spec = map[string]any{}
 	}
 	specObject, err := daemonSetSpecObject()
 	if err != nil {
 		diags.AddError("Cannot build the DaemonSet schema", err.Error())
 		return diags
 	}
-	specValue, d := specObject.FromApplyConfiguration(ctx, specPath, spec)
+	specValue, d := specObject.FromJSON(ctx, specPath, spec)
 	diags.Append(d...)
 	if !d.HasError() {
 		if kept, ok := kubeschema.ReconcileRead(ctx, m.Spec, specValue).(types.Object); ok {
@@ -157,6 +158,36 @@ func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 }
 
 func (m *daemonSetModel) resourceType() string { return "kubedaemon_daemonset" }
+
+// desiredObject is the apply configuration's JSON with the spec as the configuration writes it,
+// empty lists and maps included, and empty label and annotation maps kept.
+func (m *daemonSetModel) desiredObject(ctx context.Context) (map[string]any, diag.Diagnostics) {
+	ac, diags := m.applyConfiguration(ctx)
+	if diags.HasError() {
+		return nil, diags
+	}
+	out, d := applyConfigurationJSON(ac)
+	diags.Append(d...)
+	specObject, err := daemonSetSpecObject()
+	if err != nil {
+		diags.AddError("Cannot build the DaemonSet schema", err.Error())
+	}
+	if diags.HasError() {
+		return nil, diags
+	}
+	spec, d := specObject.ToJSON(ctx, specPath, m.Spec)
+	diags.Append(d...)
+	out["spec"] = spec
+	md, d := m.metadata(ctx)
+	diags.Append(d...)
+	metadata, _ := out["metadata"].(map[string]any)
+	for key, v := range map[string]types.Map{"labels": md.Labels, "annotations": md.Annotations} {
+		if !v.IsNull() && !v.IsUnknown() && len(v.Elements()) == 0 && metadata != nil {
+			metadata[key] = map[string]any{}
+		}
+	}
+	return out, diags
+}
 
 // imported reports whether the state holds only what an import gave it.
 func (m *daemonSetModel) imported() bool { return m.Spec.IsNull() }

@@ -68,8 +68,8 @@ func readInto(ctx context.Context, m appliedDaemonSet, ds *appsv1.DaemonSet) dia
 
 // readManaged is the live DaemonSet limited to the paths m manages: those its configuration sets,
 // or right after an import those that the previous tools set (then also returned).
-func readManaged(ctx context.Context, m appliedDaemonSet, ds *appsv1.DaemonSet, diags *diag.Diagnostics) (*appsv1ac.DaemonSetApplyConfiguration, *daemonset.Previous) {
-	view := appsv1ac.DaemonSet(ds.Name, ds.Namespace)
+func readManaged(ctx context.Context, m appliedDaemonSet, ds *appsv1.DaemonSet, diags *diag.Diagnostics) (managedView, *daemonset.Previous) {
+	view := managedView{DaemonSetApplyConfiguration: appsv1ac.DaemonSet(ds.Name, ds.Namespace)}
 	id := ds.Namespace + "/" + ds.Name
 	var obj map[string]any
 	var prev *daemonset.Previous
@@ -79,18 +79,19 @@ func readManaged(ctx context.Context, m appliedDaemonSet, ds *appsv1.DaemonSet, 
 		obj, p, err = daemonset.ReadImported(ds)
 		prev = &p
 	} else {
-		ac, d := m.applyConfiguration(ctx)
+		desired, d := m.desiredObject(ctx)
 		diags.Append(d...)
 		if d.HasError() {
 			return view, nil
 		}
-		obj, err = daemonset.Read(ds, ac, m.rolloutSettings().fieldManager)
+		obj, err = daemonset.Read(ds, desired, m.rolloutSettings().fieldManager)
 	}
 	if err == nil {
 		var raw []byte
 		if raw, err = json.Marshal(obj); err == nil {
-			err = json.Unmarshal(raw, view)
+			err = json.Unmarshal(raw, view.DaemonSetApplyConfiguration)
 		}
+		view.object = obj
 	}
 	if err != nil {
 		diags.AddError("Cannot read DaemonSet "+id, err.Error())

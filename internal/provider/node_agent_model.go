@@ -123,6 +123,16 @@ func hostPathVolume(i int) string {
 
 func (m *nodeAgentModel) resourceType() string { return "kubedaemon_node_agent" }
 
+// desiredObject is the agent's apply configuration as JSON: the agent sets no empty collection.
+func (m *nodeAgentModel) desiredObject(ctx context.Context) (map[string]any, diag.Diagnostics) {
+	ac, diags := m.applyConfiguration(ctx)
+	if diags.HasError() {
+		return nil, diags
+	}
+	out, d := applyConfigurationJSON(ac)
+	return out, append(diags, d...)
+}
+
 // imported reports whether the state holds only the identity an import gave it.
 func (m *nodeAgentModel) imported() bool { return m.Image.IsNull() }
 
@@ -348,7 +358,7 @@ func (m *nodeAgentModel) hostPathVolumes(ctx context.Context, c *corev1ac.Contai
 // the agent manages, so that server defaults never show as diffs while a change by another tool
 // shows as drift. create_service_account is not part of the DaemonSet: Read sets it from the
 // ServiceAccount.
-func (m *nodeAgentModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet, owned *appsv1ac.DaemonSetApplyConfiguration) diag.Diagnostics {
+func (m *nodeAgentModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet, owned managedView) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if m.imported() {
 		if problem := notAgentShaped(ds); problem != "" {
