@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeschema"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8stypes "k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -170,11 +172,17 @@ func dryRunApply(ctx context.Context, cs kubernetes.Interface, namespace string,
 		"name": types.StringValue("generated"), "namespace": types.StringValue(namespace),
 		"labels": types.MapNull(types.StringType), "annotations": types.MapNull(types.StringType),
 	})
-	ac, diags := plan.applyConfiguration(ctx)
+	// The request the provider makes: the configuration's JSON, empty lists included.
+	desired, diags := plan.desiredObject(ctx)
 	if diags.HasError() {
 		return nil, fmt.Errorf("%v", diags)
 	}
-	return cs.AppsV1().DaemonSets(namespace).Apply(ctx, ac, metav1.ApplyOptions{FieldManager: defaultFieldManager, DryRun: []string{metav1.DryRunAll}})
+	body, err := json.Marshal(desired)
+	if err != nil {
+		return nil, err
+	}
+	return cs.AppsV1().DaemonSets(namespace).Patch(ctx, "generated", k8stypes.ApplyPatchType, body,
+		metav1.PatchOptions{FieldManager: defaultFieldManager, DryRun: []string{metav1.DryRunAll}})
 }
 
 // packBatches puts the cases into a few DaemonSets, each with as many cases as the API server
