@@ -78,13 +78,15 @@ type privateData interface {
 // an update, the incomplete coverage it records makes the next plan finish the rollout. prior is
 // the state before an update, nil for a create.
 func applyAndWait(ctx context.Context, client *kubeclient.Client, m, prior appliedDaemonSet, state *tfsdk.State, private privateData, diags *diag.Diagnostics) {
-	ac, d := m.applyConfiguration(ctx)
+	desired, d := m.desiredObject(ctx)
 	diags.Append(d...)
 	if diags.HasError() {
 		return
 	}
 	settings := m.rolloutSettings()
-	namespace, name := *ac.Namespace, *ac.Name
+	metadata, _ := desired["metadata"].(map[string]any)
+	namespace, _ := metadata["namespace"].(string)
+	name, _ := metadata["name"].(string)
 	id := namespace + "/" + name
 	if prior == nil {
 		if err := daemonset.EnsureAbsent(ctx, client.Clientset, namespace, name); err != nil {
@@ -95,11 +97,6 @@ func applyAndWait(ctx context.Context, client *kubeclient.Client, m, prior appli
 		return
 	}
 
-	desired, d := m.desiredObject(ctx)
-	diags.Append(d...)
-	if diags.HasError() {
-		return
-	}
 	ds, ok := serverSideApply(ctx, client, namespace, name, desired, prior, settings, diags)
 	if !ok {
 		return
