@@ -1,7 +1,6 @@
 package rollout_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,10 +33,7 @@ type servedRequest struct {
 	resource string
 	status   int   // 0 when no answer came
 	err      error // transport error, such as connection refused
-	expired  bool  // resumed from resource version 1 by the faultTransport
-	// gone is set when the server's answer to an expired watch says 410 Gone: an API server sends
-	// it as an error event in a watch that began with 200 OK.
-	gone *atomic.Bool
+	expired  bool  // answered by the faultTransport with 410 Gone
 }
 
 func (r servedRequest) String() string {
@@ -48,18 +43,18 @@ func (r servedRequest) String() string {
 	}
 	note := ""
 	if r.expired {
-		note = " (resumed from resource version 1; the server did not answer 410 Gone)"
-		if r.gone.Load() {
-			note = " (resumed from resource version 1; the server answered 410 Gone)"
-		}
+		note = " (answered 410 Gone: too old resource version)"
 	}
 	return fmt.Sprintf("%s %s %s -> %s%s", r.at.Format("15:04:05.000"), r.verb, r.resource, outcome, note)
 }
 
 // faultTransport records the requests of a wait. With closeWatchesAfter it makes the server end
-// every watch after that many seconds, as it does after its own watch timeout; with expireEvery it
-// resumes every n-th watch of each resource from resource version 1, which the server has long
-// forgotten: it answers 410 Gone, as it does to a client resuming after a long outage.
+// every watch after that many seconds, as it does after its own watch timeout. With expireEvery it
+// answers every n-th resumed watch of each resource as an API server answers a client whose resource
+// version has left its watch cache (after a long outage, or on a busy cluster): 200 OK, then one
+// ERROR event with the Status 410 Gone "too old resource version". The server itself cannot be made
+// to send that on demand: a young cluster's watch cache still holds every event since its start, so
+// it answers a resume from resource version 1 by replaying them.
 type faultTransport struct {
 	next              http.RoundTripper
 	closeWatchesAfter int
@@ -72,7 +67,7 @@ type faultTransport struct {
 
 func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	query := req.URL.Query()
-	r := &servedRequest{at: time.Now(), verb: "other", resource: collection(req.URL.Path), gone: &atomic.Bool{}}
+	r := &servedRequest{at: time.Now(), verb: "other", resource: collection(req.URL.Path)}
 	switch {
 	case req.Method != http.MethodGet:
 	case query.Get("watch") == "true" && query.Get("sendInitialEvents") == "true":
@@ -91,25 +86,45 @@ func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			f.resumed[r.resource]++
 			r.expired = f.resumed[r.resource]%f.expireEvery == 0
 			f.mu.Unlock()
-			if r.expired {
-				query.Set("resourceVersion", "1")
-			}
 		}
 		req = req.Clone(req.Context())
 		req.URL.RawQuery = query.Encode()
 	}
-	resp, err := f.next.RoundTrip(req)
+	var resp *http.Response
+	var err error
+	if r.expired {
+		resp = tooOldResourceVersion(req)
+	} else {
+		resp, err = f.next.RoundTrip(req)
+	}
 	r.err = err
 	if resp != nil {
 		r.status = resp.StatusCode
-		if r.expired {
-			resp.Body = &goneScanner{ReadCloser: resp.Body, gone: r.gone}
-		}
 	}
 	f.mu.Lock()
 	f.requests = append(f.requests, r)
 	f.mu.Unlock()
 	return resp, err
+}
+
+// tooOldResourceVersion is the API server's answer to a watch resumed from a resource version its
+// watch cache no longer holds (storage/cacher, watch_cache_history.go): the watch opens, then ends
+// with one ERROR event carrying the Status 410 Expired.
+func tooOldResourceVersion(req *http.Request) *http.Response {
+	event := `{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",` +
+		`"message":"too old resource version: ` + req.URL.Query().Get("resourceVersion") + ` (1000000)",` +
+		`"reason":"Expired","code":410}}` + "\n"
+	return &http.Response{
+		Status:        "200 OK",
+		StatusCode:    http.StatusOK,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        http.Header{"Content-Type": []string{"application/json"}},
+		Body:          io.NopCloser(strings.NewReader(event)),
+		ContentLength: int64(len(event)),
+		Request:       req,
+	}
 }
 
 // collection is the resource a list or watch path names (/api/v1/namespaces/ns/pods: pods), or ""
@@ -131,26 +146,6 @@ func collection(p string) string {
 		return ""
 	}
 	return parts[0]
-}
-
-// goneScanner passes a watch's body through and notes whether it holds the server's 410 Gone, which
-// says "too old resource version" in JSON and protobuf alike.
-type goneScanner struct {
-	io.ReadCloser
-	gone *atomic.Bool
-	tail []byte // the end of the previous read, for a message split across reads
-}
-
-var tooOld = []byte("too old resource version")
-
-func (s *goneScanner) Read(p []byte) (int, error) {
-	n, err := s.ReadCloser.Read(p)
-	seen := append(s.tail, p[:n]...)
-	if bytes.Contains(seen, tooOld) {
-		s.gone.Store(true)
-	}
-	s.tail = bytes.Clone(seen[max(0, len(seen)-len(tooOld)):])
-	return n, err
 }
 
 // since returns the requests made at or after t.
@@ -234,7 +229,7 @@ func makeReady(t *testing.T, cs kubernetes.Interface, namespace string) {
 }
 
 // TestAccWait_watchesClosedAndExpired runs a rollout while the server ends every watch after two
-// seconds and answers every other resumed watch with 410 Gone. minReadySeconds keeps the rollout
+// seconds and every other resumed watch is answered with 410 Gone. minReadySeconds keeps the rollout
 // open across several of these faults (12 s: two rounds of close, expire and relist, whatever their
 // phase): the wait must resume the closed watches, relist after the expired ones, and return only
 // when the rollout is complete.
@@ -279,7 +274,7 @@ func watchFaults(requests []*servedRequest, resource string) (resumed, relisted 
 		switch {
 		case r.resource != resource:
 		case r.verb == "watch" && r.expired:
-			gone = gone || r.gone.Load()
+			gone = true
 		case r.verb == "watch" && r.status == http.StatusOK:
 			resumed++
 		case (r.verb == "list" || r.verb == "watch-list") && gone:
