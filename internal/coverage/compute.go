@@ -23,7 +23,11 @@ func Compute(s State, o Options) Report {
 	for _, node := range nodes {
 		reports = append(reports, j.Node(node, podsByNode[node.Name], o.Now))
 	}
-	return j.Report(reports)
+	failure := LatestCreateFailure(s.DaemonSet, s.Revisions, s.Events)
+	explainMissingPods(reports, failure)
+	r := j.Report(reports)
+	r.CreateFailure = failure
+	return r
 }
 
 // Judge holds what judging a node needs from one state of a DaemonSet: its spec, its current

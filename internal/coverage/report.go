@@ -47,6 +47,9 @@ type State struct {
 	// Pods are the pods matching the DaemonSet's selector; those it does not own are ignored.
 	Pods  []*corev1.Pod
 	Nodes []*corev1.Node
+	// Events are the DaemonSet's FailedCreate events (others are ignored); they explain the nodes
+	// that have no pod.
+	Events []*corev1.Event
 }
 
 // Options tune how a report is computed.
@@ -103,4 +106,7 @@ type Report struct {
 	NotReady []string
 	// Nodes holds one entry per node, sorted by name.
 	Nodes []NodeReport
+	// CreateFailure is why the controller cannot create pods of the current template, from its
+	// latest FailedCreate event (nil when none); it is the message of every pod_missing node.
+	CreateFailure *CreateFailure
 }

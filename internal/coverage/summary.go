@@ -20,6 +20,10 @@ func (r Report) Summary(limit int) string {
 		b.WriteString("\nupdate strategy OnDelete: pods of older revisions count as covered")
 	}
 
+	if r.CreateFailure != nil {
+		b.WriteString("\nthe DaemonSet controller cannot create pods: " + r.CreateFailure.Message)
+	}
+
 	uncovered := r.uncoveredNodes()
 	shown := min(max(0, limit), len(uncovered))
 	for _, n := range uncovered[:shown] {
@@ -28,7 +32,7 @@ func (r Report) Summary(limit int) string {
 			fmt.Fprintf(&b, " (pod %s)", n.Pod)
 		}
 		fmt.Fprintf(&b, ": %s", n.Reason)
-		if n.Message != "" {
+		if n.Message != "" && (r.CreateFailure == nil || n.Reason != ReasonPodMissing) {
 			b.WriteString(": " + n.Message)
 		}
 	}

@@ -112,14 +112,19 @@ func applyAndWait(ctx context.Context, client *kubeclient.Client, m, prior appli
 	diags.Append(m.setCoverage(report)...)
 	if err != nil {
 		var incomplete *rollout.IncompleteError
-		if errors.As(err, &incomplete) {
+		var refused *rollout.CreateFailedError
+		switch {
+		case errors.As(err, &refused):
+			diags.AddError(fmt.Sprintf("DaemonSet %s cannot create its pods", id),
+				err.Error()+"\n\nFix the cause (or the configuration); the next plan shows an update that waits for the rollout again.")
+		case errors.As(err, &incomplete):
 			summary := fmt.Sprintf("DaemonSet %s did not cover every node", id)
 			if errors.Is(err, context.Canceled) {
 				// Terraform was interrupted: say so, since the rollout itself may be healthy.
 				summary = fmt.Sprintf("Wait for DaemonSet %s interrupted before it covered every node", id)
 			}
 			diags.AddError(summary, err.Error()+"\n\nThe next plan shows an update that waits for the rollout again.")
-		} else {
+		default:
 			diags.AddError(fmt.Sprintf("Cannot follow the rollout of DaemonSet %s", id), client.ExplainError(err).Error())
 		}
 		diags.Append(state.Set(ctx, m)...)

@@ -97,6 +97,20 @@ func (e *IncompleteError) Error() string {
 
 func (e *IncompleteError) Unwrap() error { return e.Cause }
 
+// CreateFailedError is returned by Wait when the DaemonSet controller reports, in a FailedCreate
+// event, that the API server refuses the pods of the current template in a way that waiting cannot
+// mend (coverage.CreateFailure.Permanent), while counted nodes have no pod. Report.CreateFailure
+// holds the API server's answer.
+type CreateFailedError struct {
+	Namespace, Name string
+	Report          coverage.Report
+}
+
+func (e *CreateFailedError) Error() string {
+	return fmt.Sprintf("daemonset %s/%s: rollout cannot complete, since the API server refuses its pods: %s",
+		e.Namespace, e.Name, e.Report.Summary(10))
+}
+
 // DeleteIncompleteError is returned by WaitDeleted when its context ends before the DaemonSet and
 // all of its pods are gone; it names what remains.
 type DeleteIncompleteError struct {

@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
@@ -23,14 +24,15 @@ import (
 // pageSize bounds every list response, so that a cluster of thousands of nodes is read in pieces.
 const pageSize = 500
 
-// Snapshot reads the DaemonSet, its ControllerRevisions, the pods its selector matches and all nodes,
-// each with a consistent read (no resource version), paged. The DaemonSet is read first and its revisions after
-// it: the controller creates a revision before it records the generation as observed, so the list
-// holds the revision of every generation the DaemonSet read says is observed. The three lists run at
-// once, since the time of the read is mostly the API server's. The pods and nodes keep only what
-// package coverage reads (see slim).
+// Snapshot reads the DaemonSet, its ControllerRevisions, the pods its selector matches, all nodes and
+// the controller's FailedCreate events about the DaemonSet, each with a consistent read (no resource
+// version), paged. The DaemonSet is read first and its revisions after it: the controller creates a
+// revision before it records the generation as observed, so the list holds the revision of every
+// generation the DaemonSet read says is observed. The four lists run at once, since the time of the
+// read is mostly the API server's. The pods and nodes keep only what package coverage reads (see
+// slim).
 //
-// A missing DaemonSet gives a *NotFoundError, a Forbidden answer a *PermissionError.
+// A missing DaemonSet gives a *NotFoundError, a Forbidden answer (but for events) a *PermissionError.
 func Snapshot(ctx context.Context, cs kubernetes.Interface, namespace, name string) (coverage.State, error) {
 	ds, err := getDaemonSet(ctx, cs, namespace, name)
 	if err != nil {
@@ -45,9 +47,11 @@ func Snapshot(ctx context.Context, cs kubernetes.Interface, namespace, name stri
 		revisions               []*appsv1.ControllerRevision
 		pods                    []*corev1.Pod
 		nodes                   []*corev1.Node
+		events                  []*corev1.Event
 		revErr, podErr, nodeErr error
 	)
 	wg.Go(func() { revisions, revErr = listRevisions(ctx, cs, ds, selector) })
+	wg.Go(func() { events = listFailedCreates(ctx, cs, ds) })
 	wg.Go(func() {
 		pods, podErr = listAll(ctx, access{"list", "", "pods", namespace},
 			metav1.ListOptions{LabelSelector: selector.String()}, cs.CoreV1().Pods(namespace).List,
@@ -67,7 +71,25 @@ func Snapshot(ctx context.Context, cs kubernetes.Interface, namespace, name stri
 			return coverage.State{}, err
 		}
 	}
-	return coverage.State{DaemonSet: ds, Revisions: revisions, Pods: pods, Nodes: nodes}, nil
+	return coverage.State{DaemonSet: ds, Revisions: revisions, Pods: pods, Nodes: nodes, Events: events}, nil
+}
+
+// failedCreates selects the DaemonSet controller's FailedCreate events about ds.
+func failedCreates(ds *appsv1.DaemonSet) string {
+	return fields.Set{"involvedObject.uid": string(ds.UID), "reason": coverage.ReasonFailedCreate}.AsSelector().String()
+}
+
+// listFailedCreates lists the FailedCreate events of ds. They only explain missing pods, so a
+// failure to read them (events are the one read the documented ClusterRole may lack, in older
+// copies) leaves the report without that explanation rather than failing it.
+func listFailedCreates(ctx context.Context, cs kubernetes.Interface, ds *appsv1.DaemonSet) []*corev1.Event {
+	events, err := listAll(ctx, access{"list", "", "events", ds.Namespace},
+		metav1.ListOptions{FieldSelector: failedCreates(ds)}, cs.CoreV1().Events(ds.Namespace).List,
+		func(l *corev1.EventList) []corev1.Event { return l.Items })
+	if err != nil {
+		return nil
+	}
+	return events
 }
 
 // unlistedRevisions returns the revision hashes of the pods ds controls that revisions lack.

@@ -48,7 +48,9 @@ type Options struct {
 // number of nodes nor the wait's length.
 //
 // When ctx ends first, Wait returns the last report and an *IncompleteError; when the DaemonSet is
-// missing or deleted meanwhile, a *NotFoundError; when access is denied, a *PermissionError.
+// missing or deleted meanwhile, a *NotFoundError; when access is denied, a *PermissionError; when
+// the controller reports that the API server refuses the pods of the current template (a missing
+// ServiceAccount or PriorityClass, a quota, an invalid pod), a *CreateFailedError, at once.
 func Wait(ctx context.Context, cs kubernetes.Interface, namespace, name string, opts Options) (coverage.Report, error) {
 	ds, err := getDaemonSetThroughOutage(ctx, cs, namespace, name)
 	if err != nil {
@@ -74,6 +76,7 @@ func Wait(ctx context.Context, cs kubernetes.Interface, namespace, name string, 
 		daemonSets: ws.watchDaemonSet(watchCtx, namespace, name),
 		pods:       ws.watchPods(watchCtx, namespace, selector),
 		nodes:      ws.watchNodes(watchCtx),
+		events:     ws.watchFailedCreates(watchCtx, ds),
 		touched:    &ws.touched,
 		warned:     map[string]bool{},
 		relisted:   map[string]bool{},
@@ -119,7 +122,9 @@ type waiter struct {
 	seen bool
 
 	daemonSets, pods, nodes *watchedStore
-	touched                 *touchedNodes
+	// events holds the DaemonSet's FailedCreate events; it may stay unsynced (see watchFailedCreates).
+	events  *watchedStore
+	touched *touchedNodes
 
 	// ds is the DaemonSet as of the last recompute that got as far as judging nodes (nil until then).
 	ds *appsv1.DaemonSet
@@ -227,8 +232,11 @@ func (w *waiter) recompute(ctx context.Context) (bool, error) {
 		w.wakeAt = now
 		return false, nil
 	}
-	if ds.Status.ObservedGeneration < ds.Generation || w.uncovered > 0 {
+	if ds.Status.ObservedGeneration < ds.Generation {
 		return false, nil
+	}
+	if w.uncovered > 0 {
+		return false, w.cannotCreatePods(now)
 	}
 	// The verdicts say complete: the whole report, judged afresh, has the last word.
 	w.computeReport(now)
@@ -312,6 +320,21 @@ func (w *waiter) noteUnlisted(pods []*corev1.Pod) {
 	}
 }
 
+// cannotCreatePods returns a *CreateFailedError when, since the wait began, the controller reported
+// a failure to create pods of the current template that waiting cannot mend, and counted nodes lack
+// their pod; otherwise nil.
+func (w *waiter) cannotCreatePods(now time.Time) error {
+	f := coverage.LatestCreateFailure(w.ds, w.revisions, items[*corev1.Event](w.events))
+	if !f.Permanent() || !w.events.changedSinceFirstList(f.EventUID, f.EventResourceVersion) {
+		return nil
+	}
+	w.computeReport(now)
+	if !slices.ContainsFunc(w.report.Nodes, func(n coverage.NodeReport) bool { return n.Counted && n.Reason == coverage.ReasonPodMissing }) {
+		return nil
+	}
+	return &CreateFailedError{Namespace: w.namespace, Name: w.name, Report: w.report}
+}
+
 // computeReport computes the whole report from the caches, for the DaemonSet state of the last
 // recompute, and says whether there is one.
 func (w *waiter) computeReport(now time.Time) bool {
@@ -319,7 +342,8 @@ func (w *waiter) computeReport(now time.Time) bool {
 		return false
 	}
 	w.report = coverage.Compute(
-		coverage.State{DaemonSet: w.ds, Revisions: w.revisions, Pods: items[*corev1.Pod](w.pods), Nodes: items[*corev1.Node](w.nodes)},
+		coverage.State{DaemonSet: w.ds, Revisions: w.revisions, Pods: items[*corev1.Pod](w.pods), Nodes: items[*corev1.Node](w.nodes),
+			Events: items[*corev1.Event](w.events)},
 		coverage.Options{Now: now, CountNotReadyNodes: w.opts.CountNotReadyNodes})
 	w.reported = true
 	return true

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
@@ -33,6 +34,8 @@ type watchedStore struct {
 	// nodesOf names the nodes an object bears on; nil when the store's objects bear on every node.
 	nodesOf func(obj any) []string
 	touched *touchedNodes
+	// firstListed holds the resource version of each object the first list returned, by UID.
+	firstListed atomic.Pointer[map[types.UID]string]
 }
 
 // Changes are noted after the store holds them: a recompute that takes the notes reads at least the
@@ -68,6 +71,15 @@ func (s *watchedStore) Replace(list []any, resourceVersion string) error {
 	for _, obj := range list {
 		slim(obj)
 	}
+	if s.firstListed.Load() == nil {
+		listed := make(map[types.UID]string, len(list))
+		for _, obj := range list {
+			if o, ok := obj.(metav1.Object); ok {
+				listed[o.GetUID()] = o.GetResourceVersion()
+			}
+		}
+		s.firstListed.Store(&listed)
+	}
 	err := s.Indexer.Replace(list, resourceVersion)
 	if s.nodesOf != nil {
 		s.touched.addAll()
@@ -75,6 +87,13 @@ func (s *watchedStore) Replace(list []any, resourceVersion string) error {
 	s.synced.Store(true)
 	s.signal()
 	return err
+}
+
+// changedSinceFirstList says whether the object's version uid, resourceVersion came after the
+// store's first list: it was created or changed while the wait watched.
+func (s *watchedStore) changedSinceFirstList(uid types.UID, resourceVersion string) bool {
+	listed := s.firstListed.Load()
+	return listed != nil && (*listed)[uid] != resourceVersion
 }
 
 func (s *watchedStore) touch(obj any) {
@@ -199,27 +218,38 @@ var reconnect = wait.Backoff{Duration: 500 * time.Millisecond, Factor: 2, Jitter
 
 // watch starts a reflector that lists (paged) and then watches the objects a names (its verb is set
 // per request), relisting when the watch expires (410 Gone) and reconnecting after errors, until ctx
-// ends.
-func (w *watches) watch(ctx context.Context, example runtime.Object, a access, nodesOf func(any) []string, indexers cache.Indexers,
-	list func(context.Context, metav1.ListOptions) (runtime.Object, error),
-	watchFn func(context.Context, metav1.ListOptions) (watch.Interface, error),
+// ends. A Forbidden answer ends the wait, unless the objects are optional: then the reflector stops
+// and the store stays empty and unsynced.
+func (w *watches) watch(ctx context.Context, example runtime.Object, a access, optional bool, nodesOf func(any) []string, indexers cache.Indexers,
+	src source,
 ) *watchedStore {
 	store := w.newStore(nodesOf, indexers)
+	ctx, stop := context.WithCancel(ctx)
+	check := func(ctx context.Context, a access, err error) error {
+		if optional && apierrors.IsForbidden(err) {
+			stop()
+			return err
+		}
+		return w.check(ctx, a, err)
+	}
 	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			obj, err := list(ctx, o)
-			return obj, w.check(ctx, a.as("list"), err)
+			obj, err := src.list(ctx, o)
+			return obj, check(ctx, a.as("list"), err)
 		},
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			wi, err := watchFn(ctx, o)
-			return wi, w.check(ctx, a.as("watch"), err)
+			wi, err := src.watch(ctx, o)
+			return wi, check(ctx, a.as("watch"), err)
 		},
 	}
 	backoff := reconnect
 	r := cache.NewReflectorWithOptions(cache.ToListWatcherWithWatchListSemantics(lw, w.cs), example, store,
 		cache.ReflectorOptions{Name: "kubedaemon-rollout-" + a.resource, Backoff: &backoff, MinWatchTimeout: watchTimeout(ctx)})
 	r.WatchListPageSize = pageSize
-	w.wg.Go(func() { r.RunWithContext(ctx) })
+	w.wg.Go(func() {
+		defer stop()
+		r.RunWithContext(ctx)
+	})
 	return store
 }
 
@@ -256,40 +286,54 @@ func (w *watches) explain(cause error) error {
 	return fmt.Errorf("%w; the last request to the API server failed: %v", cause, w.failed)
 }
 
+// source lists and watches one kind of object, with the selectors of a wait.
+type source struct {
+	list  func(context.Context, metav1.ListOptions) (runtime.Object, error)
+	watch func(context.Context, metav1.ListOptions) (watch.Interface, error)
+}
+
+// selected is the source of a typed client's List and Watch, with the field and label selectors
+// set on every request.
+func selected[L runtime.Object](list func(context.Context, metav1.ListOptions) (L, error),
+	watchFn func(context.Context, metav1.ListOptions) (watch.Interface, error), fieldSelector, labelSelector string,
+) source {
+	return source{
+		list: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			o.FieldSelector, o.LabelSelector = fieldSelector, labelSelector
+			return list(ctx, o)
+		},
+		watch: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.FieldSelector, o.LabelSelector = fieldSelector, labelSelector
+			return watchFn(ctx, o)
+		},
+	}
+}
+
 // watchDaemonSet watches the one DaemonSet named name, through a field selector on its name.
 func (w *watches) watchDaemonSet(ctx context.Context, namespace, name string) *watchedStore {
-	byName := fields.OneTermEqualSelector(metav1.ObjectNameField, name).String()
 	client := w.cs.AppsV1().DaemonSets(namespace)
-	return w.watch(ctx, &appsv1.DaemonSet{}, access{group: "apps", resource: "daemonsets", namespace: namespace}, nil, nil,
-		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			o.FieldSelector = byName
-			return client.List(ctx, o)
-		},
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			o.FieldSelector = byName
-			return client.Watch(ctx, o)
-		})
+	return w.watch(ctx, &appsv1.DaemonSet{}, access{group: "apps", resource: "daemonsets", namespace: namespace}, false, nil, nil,
+		selected(client.List, client.Watch, fields.OneTermEqualSelector(metav1.ObjectNameField, name).String(), ""))
 }
 
 // watchPods watches the pods in namespace that selector matches.
 func (w *watches) watchPods(ctx context.Context, namespace string, selector labels.Selector) *watchedStore {
-	bySelector := selector.String()
 	client := w.cs.CoreV1().Pods(namespace)
-	return w.watch(ctx, &corev1.Pod{}, access{resource: "pods", namespace: namespace}, podNodes, podIndexers,
-		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			o.LabelSelector = bySelector
-			return client.List(ctx, o)
-		},
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			o.LabelSelector = bySelector
-			return client.Watch(ctx, o)
-		})
+	return w.watch(ctx, &corev1.Pod{}, access{resource: "pods", namespace: namespace}, false, podNodes, podIndexers,
+		selected(client.List, client.Watch, "", selector.String()))
 }
 
 // watchNodes watches all nodes.
 func (w *watches) watchNodes(ctx context.Context) *watchedStore {
 	client := w.cs.CoreV1().Nodes()
-	return w.watch(ctx, &corev1.Node{}, access{resource: "nodes"}, nodeName, nil,
-		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return client.List(ctx, o) },
-		client.Watch)
+	return w.watch(ctx, &corev1.Node{}, access{resource: "nodes"}, false, nodeName, nil, selected(client.List, client.Watch, "", ""))
+}
+
+// watchFailedCreates watches the DaemonSet controller's FailedCreate events about ds. They only
+// explain missing pods (and end a wait that cannot succeed), so credentials that may not read
+// events make a wait without them rather than a failed one.
+func (w *watches) watchFailedCreates(ctx context.Context, ds *appsv1.DaemonSet) *watchedStore {
+	client := w.cs.CoreV1().Events(ds.Namespace)
+	return w.watch(ctx, &corev1.Event{}, access{resource: "events", namespace: ds.Namespace}, true, nil, nil,
+		selected(client.List, client.Watch, failedCreates(ds), ""))
 }

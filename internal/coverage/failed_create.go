@@ -1,0 +1,97 @@
+package coverage
+
+import (
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// ReasonFailedCreate is the reason of the DaemonSet controller's event for a pod the API server
+// refused to create (controller.FailedCreatePodReason).
+const ReasonFailedCreate = "FailedCreate"
+
+// CreateFailure is why the DaemonSet controller cannot create pods, from its latest FailedCreate
+// event about the current template.
+type CreateFailure struct {
+	// Message is the API server's answer to the create, without the controller's "Error creating: ".
+	Message string
+	// At is when the controller last met the failure.
+	At time.Time
+	// EventUID and EventResourceVersion name the event's version that said it.
+	EventUID             types.UID
+	EventResourceVersion string
+}
+
+// Permanent says whether waiting cannot mend the failure: the API server refused the pod, as
+// Forbidden (an admission check such as a missing ServiceAccount or PriorityClass, a quota, a
+// namespace being deleted) or as Invalid (the template cannot make a valid pod), rather than failing
+// to answer. The controller keeps retrying, but the same pod meets the same answer until someone
+// changes the cluster or the template.
+func (f *CreateFailure) Permanent() bool {
+	return f != nil && (strings.Contains(f.Message, " is forbidden: ") || strings.Contains(f.Message, " is invalid: "))
+}
+
+// LatestCreateFailure returns the newest FailedCreate event of ds among events that is about its
+// current template, or nil. An event older than the current ControllerRevision was met by an older
+// template (the controller makes the revision before it creates pods of it).
+func LatestCreateFailure(ds *appsv1.DaemonSet, revisions []*appsv1.ControllerRevision, events []*corev1.Event) *CreateFailure {
+	since := currentRevisionCreated(ds, revisions)
+	var latest *corev1.Event
+	for _, e := range events {
+		if e.Reason != ReasonFailedCreate || e.InvolvedObject.UID != ds.UID || lastSeen(e).Before(since) {
+			continue
+		}
+		if latest == nil || lastSeen(e).After(lastSeen(latest)) {
+			latest = e
+		}
+	}
+	if latest == nil {
+		return nil
+	}
+	return &CreateFailure{
+		Message:              strings.TrimPrefix(latest.Message, "Error creating: "),
+		At:                   lastSeen(latest),
+		EventUID:             latest.UID,
+		EventResourceVersion: latest.ResourceVersion,
+	}
+}
+
+// lastSeen is the last time an event occurred, whichever API recorded it; second precision, as the
+// core/v1 recorder of the controller writes it.
+func lastSeen(e *corev1.Event) time.Time {
+	t := e.LastTimestamp.Time
+	if e.Series != nil && e.Series.LastObservedTime.After(t) {
+		t = e.Series.LastObservedTime.Time
+	}
+	if e.EventTime.After(t) {
+		t = e.EventTime.Time
+	}
+	return t.Truncate(time.Second)
+}
+
+// currentRevisionCreated is when the DaemonSet's current ControllerRevision was made, truncated to
+// the second as the API server stores it; the zero time when there is none.
+func currentRevisionCreated(ds *appsv1.DaemonSet, revisions []*appsv1.ControllerRevision) time.Time {
+	hash := CurrentRevisionHash(ds, revisions)
+	for _, rev := range revisions {
+		if hash != "" && ownedBy(rev, ds) && rev.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash {
+			return rev.CreationTimestamp.Truncate(time.Second)
+		}
+	}
+	return time.Time{}
+}
+
+// explainMissingPods adds the failure to the message of every node that has no pod.
+func explainMissingPods(nodes []NodeReport, f *CreateFailure) {
+	if f == nil {
+		return
+	}
+	for i := range nodes {
+		if nodes[i].Reason == ReasonPodMissing {
+			nodes[i].Message = "the DaemonSet controller cannot create the pod: " + f.Message
+		}
+	}
+}
