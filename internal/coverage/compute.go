@@ -9,6 +9,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // Compute judges every node of s for the DaemonSet s.DaemonSet, which must be set. It indexes the
@@ -56,6 +57,7 @@ func NewJudge(ds *appsv1.DaemonSet, revisions []*appsv1.ControllerRevision, coun
 			revisions:          revisionHashes(ds, revisions),
 			templateGeneration: templateGeneration(ds),
 			onDelete:           ds.Spec.UpdateStrategy.Type == appsv1.OnDeleteDaemonSetStrategyType,
+			surge:              allowsSurge(ds),
 			minReadySeconds:    ds.Spec.MinReadySeconds,
 		},
 	}
@@ -70,7 +72,12 @@ func (j *Judge) Node(node *corev1.Node, pods []*corev1.Pod, now time.Time) NodeR
 	nr.Eligible, nr.Reason, nr.Message = j.eligibility.check(node)
 	var notReadyMessage string
 	nr.NodeReady, notReadyMessage = nodeReady(node)
-	nr.Counted = nr.Eligible && (nr.NodeReady || j.countNotReadyNodes)
+	ready := nr.NodeReady
+	if taint, tainted := j.eligibility.untoleratedConditionTaint(node); ready && tainted {
+		ready, notReadyMessage = false, fmt.Sprintf("node is Ready, but still has taint %s, which the DaemonSet controller "+
+			"waits for Kubernetes to remove before it places a pod", taint.ToString())
+	}
+	nr.Counted = nr.Eligible && (ready || j.countNotReadyNodes)
 
 	pod, v := judge.bestPod(owned(j.ds, pods))
 	if pod != nil {
@@ -204,8 +211,10 @@ type podJudge struct {
 	revisions          map[string]bool
 	templateGeneration string
 	onDelete           bool
-	minReadySeconds    int32
-	now                time.Time
+	// surge is the controller's util.AllowsSurge: a rolling update that may run two pods on a node.
+	surge           bool
+	minReadySeconds int32
+	now             time.Time
 }
 
 // verdict is a pod's judgement: an empty reason means the pod covers its node.
@@ -232,17 +241,101 @@ var reasonRank = map[Reason]int{
 }
 
 // bestPod returns the pod whose verdict best explains the node, or a pod_missing verdict when there
-// is no pod. Ties go to the newest pod, then to the name, so that reports are stable.
+// is no pod. Ties go to the newest pod, then to the name, so that reports are stable. A pod the
+// controller deletes because the node has more than it keeps (see excess) cannot cover the node.
 func (j podJudge) bestPod(pods []*corev1.Pod) (*corev1.Pod, verdict) {
 	var best *corev1.Pod
 	bestVerdict := verdict{reason: ReasonPodMissing, message: "no pod of the DaemonSet on the node"}
+	deleted := j.excess(pods)
 	for _, pod := range pods {
 		v := j.judge(pod)
+		if deleted[pod] && v.reason != ReasonTerminating {
+			v = verdict{ReasonTerminating, fmt.Sprintf("the node runs %d pods of the DaemonSet, and the controller deletes this one (it keeps %s)",
+				len(pods), j.keptRule())}
+		}
 		if best == nil || better(pod, v, best, bestVerdict) {
 			best, bestVerdict = pod, v
 		}
 	}
 	return best, bestVerdict
+}
+
+// excess returns the pods of one node that the controller deletes because there are more than it
+// keeps (pkg/controller/daemon podsShouldBeOnNode, v1.37). Of the pods neither being deleted nor
+// ended, it keeps the oldest (scheduled first, then by creation and name); when surge is allowed, the
+// oldest of the current revision and the oldest of any other, and the latter only while it is Ready.
+// So a second, newer pod of the current revision does not cover the node: the controller deletes it.
+func (j podJudge) excess(pods []*corev1.Pod) map[*corev1.Pod]bool {
+	var running []*corev1.Pod
+	for _, pod := range pods {
+		if pod.DeletionTimestamp == nil && pod.Status.Phase != corev1.PodFailed && pod.Status.Phase != corev1.PodSucceeded {
+			running = append(running, pod)
+		}
+	}
+	if len(running) <= 1 {
+		return nil
+	}
+	slices.SortFunc(running, controllerOrder)
+	deleted := map[*corev1.Pod]bool{}
+	if !j.surge {
+		for _, pod := range running[1:] {
+			deleted[pod] = true
+		}
+		return deleted
+	}
+	var oldestNew, oldestOld *corev1.Pod
+	for _, pod := range running {
+		switch isNew := pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == j.revision; {
+		case isNew && oldestNew == nil:
+			oldestNew = pod
+		case !isNew && oldestOld == nil:
+			oldestOld = pod
+		default:
+			deleted[pod] = true
+		}
+	}
+	if oldestNew != nil && oldestOld != nil {
+		if ready := podCondition(oldestOld, corev1.PodReady); ready == nil || ready.Status != corev1.ConditionTrue {
+			deleted[oldestOld] = true
+		}
+	}
+	return deleted
+}
+
+func (j podJudge) keptRule() string {
+	if j.surge {
+		return "the oldest pod of the current revision and, while it is Ready, the oldest of an older one"
+	}
+	return "the oldest"
+}
+
+// controllerOrder is the controller's podByCreationTimestampAndPhase: scheduled pods first, then the
+// oldest, then by name.
+func controllerOrder(a, b *corev1.Pod) int {
+	if (a.Spec.NodeName == "") != (b.Spec.NodeName == "") {
+		if a.Spec.NodeName != "" {
+			return -1
+		}
+		return 1
+	}
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		if a.CreationTimestamp.Before(&b.CreationTimestamp) {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a.Name, b.Name)
+}
+
+// allowsSurge is the controller's util.AllowsSurge: a RollingUpdate whose maxSurge, scaled to one
+// node and rounded up, is not zero.
+func allowsSurge(ds *appsv1.DaemonSet) bool {
+	ru := ds.Spec.UpdateStrategy.RollingUpdate
+	if ds.Spec.UpdateStrategy.Type != appsv1.RollingUpdateDaemonSetStrategyType || ru == nil || ru.MaxSurge == nil {
+		return false
+	}
+	surge, err := intstr.GetScaledValueFromIntOrPercent(ru.MaxSurge, 1, true)
+	return err == nil && surge != 0
 }
 
 func better(pod *corev1.Pod, v verdict, than *corev1.Pod, thanVerdict verdict) bool {

@@ -209,7 +209,7 @@ func TestCompute(t *testing.T) {
 			want: map[string]nodeWant{"node-a": {eligible: true, nodeReady: true, counted: true, pod: "agent-a",
 				reason: ReasonContainerNotReady, message: "containers with unready status"}},
 			report: oneUncovered},
-		{name: "surge: the new pod explains the node, not the old ready one", pods: []*corev1.Pod{
+		{name: "surge: the new pod explains the node, not the old ready one", ds: daemonSet(maxSurge(1)), pods: []*corev1.Pod{
 			pod("agent-old", "node-a", podRevision(oldRevision)),
 			pod("agent-new", "node-a", createdAgo(time.Minute), waiting("ImagePullBackOff", `Back-off pulling image "agent:2"`)),
 		},
@@ -236,11 +236,49 @@ func TestCompute(t *testing.T) {
 			pod("agent-failed", "node-a", notReadyPod, func(p *corev1.Pod) { p.Status.Phase = corev1.PodFailed }),
 		},
 			want: map[string]nodeWant{"node-a": coveredBy("agent-replacement")}, report: oneCovered},
-		{name: "two failing pods: the newest is shown", pods: []*corev1.Pod{
+		{name: "two failing pods: the one the controller keeps, the oldest, is shown", pods: []*corev1.Pod{
 			pod("agent-older", "node-a", createdAgo(time.Hour), notReadyPod),
 			pod("agent-newer", "node-a", createdAgo(time.Minute), notReadyPod),
 		},
-			want:   map[string]nodeWant{"node-a": uncoveredBy("agent-newer", ReasonContainerNotReady, "")},
+			want:   map[string]nodeWant{"node-a": uncoveredBy("agent-older", ReasonContainerNotReady, "")},
+			report: oneUncovered},
+
+		// Two running pods on a node: the controller keeps one (podsShouldBeOnNode), and only that one
+		// can cover the node.
+		{name: "no surge: a newer Ready pod of the current revision is the one deleted", pods: []*corev1.Pod{
+			pod("agent-old", "node-a", podRevision(oldRevision)),
+			pod("agent-new", "node-a", createdAgo(time.Minute)),
+		},
+			want: map[string]nodeWant{"node-a": {eligible: true, nodeReady: true, counted: true, pod: "agent-old",
+				reason: ReasonOldRevision, message: `pod has revision "rev1"`}},
+			report: oneUncovered},
+		{name: "surge: a Ready pod of the current revision covers beside a Ready old one", ds: daemonSet(maxSurge(1)), pods: []*corev1.Pod{
+			pod("agent-old", "node-a", podRevision(oldRevision)),
+			pod("agent-new", "node-a", createdAgo(time.Minute)),
+		},
+			want: map[string]nodeWant{"node-a": coveredBy("agent-new")}, report: oneCovered},
+		{name: "surge: only the oldest pod of the current revision counts", ds: daemonSet(maxSurge(1)), pods: []*corev1.Pod{
+			pod("agent-first", "node-a", createdAgo(time.Hour), notReadyPod),
+			pod("agent-second", "node-a", createdAgo(time.Minute)),
+		},
+			want:   map[string]nodeWant{"node-a": uncoveredBy("agent-first", ReasonContainerNotReady, "")},
+			report: oneUncovered},
+		{name: "surge of 10% rounds up to one pod", ds: daemonSet(maxSurgePercent("10%")), pods: []*corev1.Pod{
+			pod("agent-old", "node-a", podRevision(oldRevision)),
+			pod("agent-new", "node-a", createdAgo(time.Minute)),
+		},
+			want: map[string]nodeWant{"node-a": coveredBy("agent-new")}, report: oneCovered},
+
+		// A node that has just turned Ready keeps the not-ready NoSchedule taint for a moment, and the
+		// controller places no pod until it is gone.
+		{name: "Ready node still tainted not-ready", nodes: []*corev1.Node{node("node-a", tainted(corev1.TaintNodeNotReady, "", corev1.TaintEffectNoSchedule))},
+			want: map[string]nodeWant{"node-a": {eligible: true, nodeReady: true, reason: ReasonNodeNotReady,
+				message: "node is Ready, but still has taint node.kubernetes.io/not-ready:NoSchedule"}},
+			report: reportWant{eligible: 1, complete: true, notReady: []string{"node-a"}}},
+		{name: "Ready node still tainted not-ready, tolerated by the template",
+			ds:     daemonSet(tolerations(corev1.Toleration{Key: corev1.TaintNodeNotReady, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule})),
+			nodes:  []*corev1.Node{node("node-a", tainted(corev1.TaintNodeNotReady, "", corev1.TaintEffectNoSchedule))},
+			want:   map[string]nodeWant{"node-a": {eligible: true, nodeReady: true, counted: true, reason: ReasonPodMissing}},
 			report: oneUncovered},
 		{name: "two failing pods created at once: the first name is shown", pods: []*corev1.Pod{
 			pod("agent-y", "node-a", notReadyPod),

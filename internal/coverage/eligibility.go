@@ -28,9 +28,18 @@ var hostNetworkToleration = corev1.Toleration{
 	Key: corev1.TaintNodeNetworkUnavailable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule,
 }
 
-// tolerationComparisonOperators follows the TaintTolerationComparisonOperators feature gate, alpha and
-// off by default in Kubernetes 1.37: until it graduates, Gt and Lt tolerations tolerate no taint.
-const tolerationComparisonOperators = false
+// comparesTolerations says whether the controller compares taint values for the Gt and Lt toleration
+// operators, which it does when the TaintTolerationComparisonOperators feature gate is on (alpha, off
+// by default in Kubernetes 1.37). The gate is not visible from outside the control plane, but the API
+// server accepts Gt and Lt only with the gate on: a template that holds one was written with it on.
+func comparesTolerations(tolerations []corev1.Toleration) bool {
+	for _, t := range tolerations {
+		if t.Operator == corev1.TolerationOpGt || t.Operator == corev1.TolerationOpLt {
+			return true
+		}
+	}
+	return false
+}
 
 // NodeEligibility says whether the DaemonSet controller would run a pod of ds on node, and if not, why:
 // the template's nodeName, its nodeSelector, its required node affinity, or a NoSchedule or NoExecute
@@ -50,6 +59,8 @@ type eligibilityCheck struct {
 	affinityTerms        []affinityTerm
 
 	tolerations []corev1.Toleration
+	// compareValues is comparesTolerations of the template's tolerations.
+	compareValues bool
 }
 
 // affinityTerm is one nodeSelectorTerm of the required node affinity, each requirement kept alone so
@@ -81,6 +92,7 @@ func newEligibility(ds *appsv1.DaemonSet) *eligibilityCheck {
 	// Appending rather than merging as the controller does changes nothing: a taint is tolerated when
 	// any toleration matches it, and duplicates match the same taints.
 	e.tolerations = append(append([]corev1.Toleration{}, spec.Tolerations...), daemonPodTolerations...)
+	e.compareValues = comparesTolerations(spec.Tolerations)
 	if spec.HostNetwork {
 		e.tolerations = append(e.tolerations, hostNetworkToleration)
 	}
@@ -118,7 +130,7 @@ func (e *eligibilityCheck) check(node *corev1.Node) (bool, Reason, string) {
 	taint, untolerated := corev1helpers.FindMatchingUntoleratedTaint(logr.Discard(), node.Spec.Taints, e.tolerations,
 		func(t *corev1.Taint) bool {
 			return (t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute) && !conditionTaint(t)
-		}, tolerationComparisonOperators)
+		}, e.compareValues)
 	if untolerated {
 		return false, ReasonUntoleratedTaint, fmt.Sprintf("taint %s is not tolerated", taint.ToString())
 	}
@@ -131,6 +143,17 @@ func (e *eligibilityCheck) check(node *corev1.Node) (bool, Reason, string) {
 // Ready (node_not_ready), which says what a user has to fix, rather than as an untolerated taint.
 func conditionTaint(t *corev1.Taint) bool {
 	return t.Key == corev1.TaintNodeNotReady || t.Key == corev1.TaintNodeUnreachable
+}
+
+// untoleratedConditionTaint returns the condition taint (see conditionTaint) that keeps new daemon
+// pods off node, if any. A node that has just turned Ready keeps its not-ready NoSchedule taint
+// until the node lifecycle controller notices, and until then the DaemonSet controller creates no
+// pod there: such a node is not Ready yet as far as the DaemonSet is concerned.
+func (e *eligibilityCheck) untoleratedConditionTaint(node *corev1.Node) (corev1.Taint, bool) {
+	return corev1helpers.FindMatchingUntoleratedTaint(logr.Discard(), node.Spec.Taints, e.tolerations,
+		func(t *corev1.Taint) bool {
+			return (t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute) && conditionTaint(t)
+		}, e.compareValues)
 }
 
 func (e *eligibilityCheck) nodeSelectorMessage(node *corev1.Node) string {

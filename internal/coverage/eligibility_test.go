@@ -129,9 +129,15 @@ func TestNodeEligibility(t *testing.T) {
 		{name: "second taint not tolerated is named", ds: daemonSet(tolerations(tolerate("dedicated", corev1.TolerationOpExists, "", ""))),
 			node:       node("node-a", tainted("dedicated", "gpu", NoSchedule), tainted("team", "infra", NoSchedule)),
 			wantReason: ReasonUntoleratedTaint, wantMessage: "taint team=infra:NoSchedule is not tolerated"},
-		{name: "Gt toleration tolerates nothing while comparison operators are alpha", ds: daemonSet(tolerations(tolerate("tier", corev1.TolerationOpGt, "1", NoSchedule))),
+		// The API server takes Gt and Lt only with the TaintTolerationComparisonOperators gate on, under
+		// which the controller compares the values.
+		{name: "Gt toleration tolerates a greater value", ds: daemonSet(tolerations(tolerate("tier", corev1.TolerationOpGt, "1", NoSchedule))),
+			node: node("node-a", tainted("tier", "5", NoSchedule))},
+		{name: "Gt toleration does not tolerate a smaller value", ds: daemonSet(tolerations(tolerate("tier", corev1.TolerationOpGt, "7", NoSchedule))),
 			node:       node("node-a", tainted("tier", "5", NoSchedule)),
 			wantReason: ReasonUntoleratedTaint, wantMessage: "taint tier=5:NoSchedule is not tolerated"},
+		{name: "Lt toleration tolerates a smaller value", ds: daemonSet(tolerations(tolerate("tier", corev1.TolerationOpLt, "7", NoSchedule))),
+			node: node("node-a", tainted("tier", "5", NoSchedule))},
 
 		// Tolerations the controller adds to every daemon pod.
 		{name: "cordoned node", ds: daemonSet(), node: node("node-a", func(n *corev1.Node) { n.Spec.Unschedulable = true },

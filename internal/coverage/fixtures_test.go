@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // Fixtures shared by the tests: a DaemonSet whose current revision is "rev2", Ready nodes, and pods
@@ -67,6 +68,21 @@ func hostNetwork(ds *appsv1.DaemonSet) { ds.Spec.Template.Spec.HostNetwork = tru
 
 func onDelete(ds *appsv1.DaemonSet) {
 	ds.Spec.UpdateStrategy = appsv1.DaemonSetUpdateStrategy{Type: appsv1.OnDeleteDaemonSetStrategyType}
+}
+
+func maxSurge(n int) func(*appsv1.DaemonSet) {
+	return maxSurgeValue(intstr.FromInt(n))
+}
+
+func maxSurgePercent(p string) func(*appsv1.DaemonSet) {
+	return maxSurgeValue(intstr.FromString(p))
+}
+
+func maxSurgeValue(v intstr.IntOrString) func(*appsv1.DaemonSet) {
+	return func(ds *appsv1.DaemonSet) {
+		zero := intstr.FromInt(0)
+		ds.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateDaemonSet{MaxSurge: &v, MaxUnavailable: &zero}
+	}
 }
 
 func minReadySeconds(s int32) func(*appsv1.DaemonSet) {

@@ -3,23 +3,32 @@ package rollout
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
 )
 
-// NotFoundError says the DaemonSet does not exist, or stopped existing while Wait watched it.
-// Recognise it with errors.As.
+// NotFoundError says the DaemonSet does not exist, or stopped existing while Wait watched it, or
+// is being deleted. Recognise it with errors.As.
 type NotFoundError struct {
 	Namespace, Name string
 	// Deleted is true when the DaemonSet was deleted, or replaced by another object of the same
 	// name, while Wait was watching it.
 	Deleted bool
+	// Deleting is the deletion timestamp of a DaemonSet being deleted, which its Finalizers hold.
+	Deleting   *metav1.Time
+	Finalizers []string
 }
 
 func (e *NotFoundError) Error() string {
-	if e.Deleted {
+	switch {
+	case e.Deleting != nil:
+		return fmt.Sprintf("daemonset %s/%s is being deleted (since %s; finalizers: %s): the controller creates no pod for it",
+			e.Namespace, e.Name, e.Deleting.UTC().Format(time.RFC3339), strings.Join(e.Finalizers, ", "))
+	case e.Deleted:
 		return fmt.Sprintf("daemonset %s/%s was deleted while waiting for its rollout", e.Namespace, e.Name)
 	}
 	return fmt.Sprintf("daemonset %s/%s not found", e.Namespace, e.Name)

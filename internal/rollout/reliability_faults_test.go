@@ -59,6 +59,8 @@ type faultTransport struct {
 	next              http.RoundTripper
 	closeWatchesAfter int
 	expireEvery       int
+	// before, if set, is called with each request before it is sent.
+	before func(r *servedRequest)
 
 	mu       sync.Mutex
 	requests []*servedRequest
@@ -89,6 +91,9 @@ func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		req = req.Clone(req.Context())
 		req.URL.RawQuery = query.Encode()
+	}
+	if f.before != nil {
+		f.before(r)
 	}
 	var resp *http.Response
 	var err error

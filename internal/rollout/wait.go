@@ -10,6 +10,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
@@ -62,6 +64,7 @@ func Wait(ctx context.Context, cs kubernetes.Interface, namespace, name string, 
 	}
 
 	ws := newWatches(cs)
+	offset := serverClockOffset(ctx, cs)
 	watchCtx, stop := context.WithCancel(ctx)
 	defer ws.wg.Wait()
 	defer stop()
@@ -72,6 +75,7 @@ func Wait(ctx context.Context, cs kubernetes.Interface, namespace, name string, 
 		opts:       opts,
 		uid:        ds.UID,
 		generation: ds.Generation,
+		offset:     offset,
 		selector:   selector,
 		daemonSets: ws.watchDaemonSet(watchCtx, namespace, name),
 		pods:       ws.watchPods(watchCtx, namespace, selector),
@@ -118,8 +122,13 @@ type waiter struct {
 	generation int64
 	selector   labels.Selector
 	// seen is set once the DaemonSet watch has shown the object: until then its absence (or a
-	// namesake) is a watch cache that lags the read that began the wait, not a deletion.
-	seen bool
+	// namesake) may be a watch cache that lags the read that began the wait, which a read of the
+	// object itself, at most once a second (absenceCheckedAt), tells from a deletion.
+	seen             bool
+	absenceCheckedAt time.Time
+	// offset is how far the API server's clock is ahead of this machine's (see serverClockOffset):
+	// the controller judges minReadySeconds by the control plane's clock, so the wait does too.
+	offset time.Duration
 
 	daemonSets, pods, nodes *watchedStore
 	// events holds the DaemonSet's FailedCreate events; it may stay unsynced (see watchFailedCreates).
@@ -172,12 +181,12 @@ func (w *waiter) run(ctx context.Context, ws *watches) (coverage.Report, error) 
 	for {
 		select {
 		case <-ctx.Done():
-			w.computeReport(time.Now())
+			w.computeReport(w.now())
 			return w.report, w.incomplete(ws.explain(context.Cause(ctx)))
 		case err := <-ws.fatal:
 			return w.report, err
 		case <-progress:
-			if w.computeReport(time.Now()) {
+			if w.computeReport(w.now()) {
 				w.opts.Progress(w.report)
 			}
 			continue
@@ -191,7 +200,7 @@ func (w *waiter) run(ctx context.Context, ws *watches) (coverage.Report, error) 
 		if w.wakeAt.IsZero() {
 			wake.Stop()
 		} else {
-			wake.Reset(time.Until(w.wakeAt))
+			wake.Reset(w.wakeAt.Sub(w.now()))
 		}
 	}
 }
@@ -206,16 +215,20 @@ func (w *waiter) recompute(ctx context.Context) (bool, error) {
 	obj, exists, _ := w.daemonSets.GetByKey(w.namespace + "/" + w.name)
 	ds, _ := obj.(*appsv1.DaemonSet)
 	if !exists || ds.UID != w.uid {
-		if w.seen {
+		if w.seen || w.goneSinceTheWaitBegan(ctx) {
 			return false, &NotFoundError{Namespace: w.namespace, Name: w.name, Deleted: true}
 		}
 		return false, nil
 	}
 	w.seen = true
+	if ds.DeletionTimestamp != nil {
+		// The controller creates no pod for a DaemonSet being deleted: the rollout cannot complete.
+		return false, &NotFoundError{Namespace: w.namespace, Name: w.name, Deleting: ds.DeletionTimestamp, Finalizers: ds.Finalizers}
+	}
 	if ds.Generation < w.generation {
 		return false, nil
 	}
-	now := time.Now()
+	now := w.now()
 	if err := w.readRevisions(ctx, ds, now); err != nil || !w.revisionsRead {
 		return false, err
 	}
@@ -241,6 +254,30 @@ func (w *waiter) recompute(ctx context.Context) (bool, error) {
 	// The verdicts say complete: the whole report, judged afresh, has the last word.
 	w.computeReport(now)
 	return w.report.Complete, nil
+}
+
+// now is the API server's time, as far as the wait knows it.
+func (w *waiter) now() time.Time { return time.Now().Add(w.offset) }
+
+// goneSinceTheWaitBegan is called while the DaemonSet watch has not shown the DaemonSet the wait
+// began with: it reads the object, at most once a second, and says whether it is gone or another
+// object of the same name. Without it, a DaemonSet deleted before the watch's first list would
+// leave the wait waiting for an object that no longer exists.
+func (w *waiter) goneSinceTheWaitBegan(ctx context.Context) bool {
+	if time.Since(w.absenceCheckedAt) < time.Second {
+		w.wakeAt = w.absenceCheckedAt.Add(time.Second).Add(w.offset)
+		return false
+	}
+	w.absenceCheckedAt = time.Now()
+	ds, err := w.cs.AppsV1().DaemonSets(w.namespace).Get(ctx, w.name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return true
+	}
+	if err != nil {
+		w.wakeAt = w.absenceCheckedAt.Add(time.Second).Add(w.offset)
+		return false
+	}
+	return ds.UID != w.uid
 }
 
 // judgeNodes judges again the nodes that changes touched, every node when the DaemonSet's spec or

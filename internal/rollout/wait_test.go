@@ -157,6 +157,12 @@ func TestWait_newRevisionSeenThroughObservedGeneration(t *testing.T) {
 			r.Revision, r.Covered, r.Complete)
 	}
 
+	// Without surge the controller replaces a pod by deleting it first.
+	for _, name := range []string{"agent-a1", "agent-b1"} {
+		if err := cs.CoreV1().Pods(testNamespace).Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, p := range []*corev1.Pod{readyPod("agent-a2", "node-a", "h2", "uid-1", readySince), readyPod("agent-b2", "node-b", "h2", "uid-1", readySince)} {
 		if _, err := cs.CoreV1().Pods(testNamespace).Create(ctx, p, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
