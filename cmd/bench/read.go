@@ -46,7 +46,7 @@ func runCoverageRead() int {
 			return err
 		}
 		started := time.Now()
-		state, err := rollout.Snapshot(context.Background(), client.Clientset, namespace, name)
+		state, err := rollout.Snapshot(context.Background(), client.Clientset, namespace, name, nil)
 		if err != nil {
 			return err
 		}

@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	// Kubeconfigs written for OIDC logins still name the oidc auth-provider rather than exec.
 	_ "k8s.io/client-go/plugin/pkg/client/auth/oidc"
 	"k8s.io/client-go/rest"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/rollout"
 )
 
 // Client is a configured connection to one cluster. Building it contacts no server.
@@ -18,6 +21,9 @@ type Client struct {
 	// types before using it for custom resources or the dynamic client.
 	Config    *rest.Config
 	Clientset kubernetes.Interface
+	// Nodes is the node list the reads of this client share (plan-time eligibility, refreshed
+	// coverage): a Terraform operation over many DaemonSets lists the nodes once.
+	Nodes *rollout.SharedNodes
 	// Host is the API server's URL, for messages.
 	Host string
 	// Source says where the configuration came from, e.g. `kubeconfig /home/me/.kube/config (from KUBE_CONFIG_PATH), context "kind"`.
@@ -27,6 +33,10 @@ type Client struct {
 
 	logFields map[string]any
 }
+
+// sharedNodesMaxAge bounds how old a shared node list may be: long enough for the plan of a large
+// configuration, short enough that a refresh sees nodes that joined during the last minute.
+const sharedNodesMaxAge = 30 * time.Second
 
 // Warning is a diagnostic for the provider to show; it never holds a secret.
 type Warning struct {
@@ -92,7 +102,8 @@ func New(cfg Config, version string) (*Client, error) {
 		return nil, fmt.Errorf("building the Kubernetes client from %s: %w", l.source, err)
 	}
 
-	c := &Client{Config: rc, Clientset: clientset, Host: server.String(), Source: l.source, Warnings: l.warnings}
+	c := &Client{Config: rc, Clientset: clientset, Nodes: rollout.NewSharedNodes(clientset, sharedNodesMaxAge),
+		Host: server.String(), Source: l.source, Warnings: l.warnings}
 	c.Warnings = append(c.Warnings, r.transportWarnings(rc, c.Host)...)
 	c.logFields = r.logFields(rc, c)
 	return c, nil

@@ -171,7 +171,8 @@ func (d *coverageDataSource) Read(ctx context.Context, req datasource.ReadReques
 	}
 	name := data.Name.ValueString()
 
-	state, err := rollout.Snapshot(ctx, d.client.Clientset, namespace, name)
+	// The data source is the node-by-node report a user asked for: its nodes are read afresh.
+	state, err := rollout.Snapshot(ctx, d.client.Clientset, namespace, name, nil)
 	if err != nil {
 		var notFound *rollout.NotFoundError
 		if errors.As(err, &notFound) {

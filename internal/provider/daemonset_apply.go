@@ -284,7 +284,7 @@ func waitOrSnapshot(ctx context.Context, client *kubeclient.Client, namespace, n
 
 // snapshot is the coverage of the DaemonSet now, from one look at its nodes and pods.
 func snapshot(ctx context.Context, client *kubeclient.Client, namespace, name string, settings rolloutSettings) (coverage.Report, error) {
-	state, err := rollout.Snapshot(ctx, client.Clientset, namespace, name)
+	state, err := rollout.Snapshot(ctx, client.Clientset, namespace, name, client.Nodes)
 	if err != nil {
 		return coverage.Report{}, err
 	}

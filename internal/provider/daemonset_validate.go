@@ -184,18 +184,18 @@ func (r *daemonSetResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 }
 
 func warnWhenNoNodeEligible(ctx context.Context, client *kubeclient.Client, ds *appsv1.DaemonSet, diags *diag.Diagnostics) {
-	nodes, err := client.Clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	nodes, err := client.Nodes.List(ctx)
 	if err != nil {
 		tflog.Debug(ctx, "cannot list nodes to check eligibility at plan time", map[string]any{"error": err.Error()})
 		return
 	}
-	if len(nodes.Items) == 0 {
+	if len(nodes) == 0 {
 		diags.AddAttributeWarning(podSpecPath, "The cluster has no nodes", "The DaemonSet will run no pod until nodes join.")
 		return
 	}
 	reasons := map[coverage.Reason]int{}
-	for i := range nodes.Items {
-		eligible, reason, _ := coverage.NodeEligibility(ds, &nodes.Items[i])
+	for _, node := range nodes {
+		eligible, reason, _ := coverage.NodeEligibility(ds, node)
 		if eligible {
 			return
 		}
@@ -209,7 +209,7 @@ func warnWhenNoNodeEligible(ctx context.Context, client *kubeclient.Client, ds *
 	}
 	diags.AddAttributeWarning(podSpecPath, "No node is eligible for this DaemonSet",
 		fmt.Sprintf("None of the cluster's %d nodes would run this DaemonSet's pod (%s): the apply will complete "+
-			"with no pod running. Check node_selector, affinity and tolerations.", len(nodes.Items), strings.Join(parts, ", ")))
+			"with no pod running. Check node_selector, affinity and tolerations.", len(nodes), strings.Join(parts, ", ")))
 }
 
 // fullyKnown reports whether a value holds no unknown anywhere inside it, so that it can be

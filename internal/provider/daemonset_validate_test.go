@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	appsv1 "k8s.io/api/apps/v1"
@@ -12,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/rollout"
 )
 
 func TestWarnWhenNoNodeEligible(t *testing.T) {
@@ -41,7 +43,7 @@ func TestWarnWhenNoNodeEligible(t *testing.T) {
 				}
 			}
 			var diags diag.Diagnostics
-			warnWhenNoNodeEligible(context.Background(), &kubeclient.Client{Clientset: cs}, tt.ds, &diags)
+			warnWhenNoNodeEligible(context.Background(), &kubeclient.Client{Clientset: cs, Nodes: rollout.NewSharedNodes(cs, time.Minute)}, tt.ds, &diags)
 			if tt.wantWarning == "" {
 				if len(diags) != 0 {
 					t.Fatalf("unexpected diagnostics: %v", diags)

@@ -80,7 +80,7 @@ func TestAccWait_podsRefused(t *testing.T) {
 				t.Errorf("the error and the report's CreateFailure (%+v) must say %q", report.CreateFailure, tc.want)
 			}
 
-			state, err := rollout.Snapshot(context.Background(), cs, ns, "agent")
+			state, err := rollout.Snapshot(context.Background(), cs, ns, "agent", nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -107,7 +107,7 @@ func TestAccSnapshot_afterWait(t *testing.T) {
 	}
 	covered := assertCovered(t, cs, ns, "agent", time.Now())
 
-	state, err := rollout.Snapshot(ctx, cs, ns, "agent")
+	state, err := rollout.Snapshot(ctx, cs, ns, "agent", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestAccWait_daemonSetDeleted(t *testing.T) {
 func TestAccSnapshot_notFound(t *testing.T) {
 	cs := testClient(t)
 	ns := testNamespace(t, cs)
-	_, err := rollout.Snapshot(context.Background(), cs, ns, "missing")
+	_, err := rollout.Snapshot(context.Background(), cs, ns, "missing", nil)
 	var missing *rollout.NotFoundError
 	if !errors.As(err, &missing) {
 		t.Fatalf("got %v, want a *NotFoundError", err)

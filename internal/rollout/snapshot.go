@@ -32,8 +32,10 @@ const pageSize = 500
 // read is mostly the API server's. The pods and nodes keep only what package coverage reads (see
 // slim).
 //
+// The nodes come from shared when it is set, from a list of their own otherwise.
+//
 // A missing DaemonSet gives a *NotFoundError, a Forbidden answer (but for events) a *PermissionError.
-func Snapshot(ctx context.Context, cs kubernetes.Interface, namespace, name string) (coverage.State, error) {
+func Snapshot(ctx context.Context, cs kubernetes.Interface, namespace, name string, shared *SharedNodes) (coverage.State, error) {
 	ds, err := getDaemonSet(ctx, cs, namespace, name)
 	if err != nil {
 		return coverage.State{}, err
@@ -57,9 +59,11 @@ func Snapshot(ctx context.Context, cs kubernetes.Interface, namespace, name stri
 			metav1.ListOptions{LabelSelector: selector.String()}, cs.CoreV1().Pods(namespace).List,
 			func(l *corev1.PodList) []corev1.Pod { return l.Items })
 	})
-	nodes, nodeErr = listAll(ctx, access{"list", "", "nodes", ""},
-		metav1.ListOptions{}, cs.CoreV1().Nodes().List,
-		func(l *corev1.NodeList) []corev1.Node { return l.Items })
+	if shared != nil {
+		nodes, nodeErr = shared.List(ctx)
+	} else {
+		nodes, nodeErr = listNodes(ctx, cs)
+	}
 	wg.Wait()
 	if err := cmp.Or(revErr, podErr, nodeErr); err != nil {
 		return coverage.State{}, err

@@ -46,7 +46,7 @@ func TestSnapshot(t *testing.T) {
 		return true, &corev1.PodList{Items: []corev1.Pod{*readyPod("agent-b", "node-b", "h2", "uid-1", now)}}, nil
 	})
 
-	state, err := Snapshot(context.Background(), cs, testNamespace, "agent")
+	state, err := Snapshot(context.Background(), cs, testNamespace, "agent", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestSnapshot(t *testing.T) {
 }
 
 func TestSnapshot_notFound(t *testing.T) {
-	_, err := Snapshot(context.Background(), fake.NewClientset(), testNamespace, "agent")
+	_, err := Snapshot(context.Background(), fake.NewClientset(), testNamespace, "agent", nil)
 	var missing *NotFoundError
 	if !errors.As(err, &missing) || missing.Deleted {
 		t.Fatalf("got %v, want a *NotFoundError", err)
@@ -88,7 +88,7 @@ func TestSnapshot_forbidden(t *testing.T) {
 	cs.PrependReactor("list", "nodes", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "nodes"}, "", errors.New("RBAC: access denied"))
 	})
-	_, err := Snapshot(context.Background(), cs, testNamespace, "agent")
+	_, err := Snapshot(context.Background(), cs, testNamespace, "agent", nil)
 	var denied *PermissionError
 	if !errors.As(err, &denied) || denied.Resource != "nodes" || denied.Verb != "list" || denied.Namespace != "" {
 		t.Fatalf("got %v, want a *PermissionError for list nodes", err)
@@ -110,7 +110,7 @@ func TestSnapshot_podOfAnUnlistedRevision(t *testing.T) {
 		}
 		return false, nil, nil
 	})
-	state, err := Snapshot(context.Background(), cs, testNamespace, "agent")
+	state, err := Snapshot(context.Background(), cs, testNamespace, "agent", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
