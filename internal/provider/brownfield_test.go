@@ -357,7 +357,8 @@ func checkSameDaemonSet(cs kubernetes.Interface, namespace, name string, uid typ
 }
 
 // TestAccDaemonSet_generatedConfigPlansClean: `terraform plan -generate-config-out` on the import of
-// a DaemonSet kubectl made writes a configuration that then plans only the import.
+// a DaemonSet kubectl made writes a configuration that then plans only the import, whether the
+// import block names the object by ID or (Terraform 1.12 and later) by its identity.
 func TestAccDaemonSet_generatedConfigPlansClean(t *testing.T) {
 	skipUnlessAcc(t)
 	cs := testAccClient(t)
@@ -368,20 +369,30 @@ func TestAccDaemonSet_generatedConfigPlansClean(t *testing.T) {
 		ds, err := cs.AppsV1().DaemonSets(ns).Get(context.Background(), "fluentd", metav1.GetOptions{})
 		return err == nil && ds.Status.ObservedGeneration == ds.Generation && ds.Status.NumberAvailable == nodes, err
 	})
-	cli := newTerraformCLI(t, fmt.Sprintf("import {\n  to = kubedaemon_daemonset.fluentd\n  id = %q\n}\n", ns+"/fluentd"))
-	cli.mustRun("plan", "-generate-config-out=generated.tf", "-no-color")
-	generated, err := os.ReadFile(filepath.Join(cli.dir, "generated.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{`min_ready_seconds`, `read_only`, `"node-role.kubernetes.io/control-plane"`, `memory = "200Mi"`} {
-		if !strings.Contains(string(generated), want) {
-			t.Errorf("the generated configuration lacks %s:\n%s", want, generated)
-		}
-	}
-	out := cli.mustRun("plan", "-no-color")
-	if !strings.Contains(out, "1 to import, 0 to add, 0 to change, 0 to destroy") {
-		t.Fatalf("the generated configuration does not plan only the import:\n%s\n%s", out, generated)
+	for _, tc := range []struct{ name, target, minimum string }{
+		{"by ID", fmt.Sprintf("id = %q", ns+"/fluentd"), ""},
+		{"by identity", fmt.Sprintf("identity = {\n    namespace = %q\n    name      = \"fluentd\"\n  }", ns), "1.12.0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cli := newTerraformCLI(t, fmt.Sprintf("import {\n  to = kubedaemon_daemonset.fluentd\n  %s\n}\n", tc.target))
+			if tc.minimum != "" {
+				cli.skipBelow(tc.minimum)
+			}
+			cli.mustRun("plan", "-generate-config-out=generated.tf", "-no-color")
+			generated, err := os.ReadFile(filepath.Join(cli.dir, "generated.tf"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{`min_ready_seconds`, `read_only`, `"node-role.kubernetes.io/control-plane"`, `memory = "200Mi"`} {
+				if !strings.Contains(string(generated), want) {
+					t.Errorf("the generated configuration lacks %s:\n%s", want, generated)
+				}
+			}
+			out := cli.mustRun("plan", "-no-color")
+			if !strings.Contains(out, "1 to import, 0 to add, 0 to change, 0 to destroy") {
+				t.Fatalf("the generated configuration does not plan only the import:\n%s\n%s", out, generated)
+			}
+		})
 	}
 }
 
