@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs tfplugindocs, pinned in tools/go.mod, from the tools cache (see build-tools.sh). When only the
 # doc tool is missing it builds that one alone, as build-tools.sh would, instead of the whole cluster.
-# tfplugindocs takes the provider's schema from the `terraform` on PATH: it downloads none.
+# tfplugindocs takes the provider's schema from the `terraform` on PATH: it downloads none. That is
+# the pinned Terraform 1.16.4 (tools/terraform-1.16, built on first use), since older CLIs leave
+# actions out of the schema they report.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +15,8 @@ if [ ! -x "$bin/tfplugindocs" ]; then
     github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs)
   mv "$bin/tfplugindocs.$$" "$bin/tfplugindocs"
 fi
-command -v terraform >/dev/null || { echo "tfplugindocs needs terraform on PATH to read the provider's schema" >&2; exit 1; }
+tf=$("$root/scripts/pinned-tool.sh" terraform-1.16)
+export PATH="$(dirname "$tf"):$PATH"
 # The environment may name a CLI configuration file that does not exist, which only adds warnings.
 if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -e "$TF_CLI_CONFIG_FILE" ]; then
   unset TF_CLI_CONFIG_FILE

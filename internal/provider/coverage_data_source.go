@@ -167,7 +167,7 @@ func (d *coverageDataSource) Read(ctx context.Context, req datasource.ReadReques
 	}
 	namespace := data.Namespace.ValueString()
 	if namespace == "" {
-		namespace = "default"
+		namespace = defaultNamespace
 	}
 	name := data.Name.ValueString()
 

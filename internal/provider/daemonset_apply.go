@@ -111,22 +111,7 @@ func applyAndWait(ctx context.Context, client *kubeclient.Client, m, prior appli
 	report, err := waitOrSnapshot(ctx, client, namespace, name, settings, diags)
 	diags.Append(m.setCoverage(report)...)
 	if err != nil {
-		var incomplete *rollout.IncompleteError
-		var refused *rollout.CreateFailedError
-		switch {
-		case errors.As(err, &refused):
-			diags.AddError(fmt.Sprintf("DaemonSet %s cannot create its pods", id),
-				err.Error()+"\n\nFix the cause (or the configuration); the next plan shows an update that waits for the rollout again.")
-		case errors.As(err, &incomplete):
-			summary := fmt.Sprintf("DaemonSet %s did not cover every node", id)
-			if errors.Is(err, context.Canceled) {
-				// Terraform was interrupted: say so, since the rollout itself may be healthy.
-				summary = fmt.Sprintf("Wait for DaemonSet %s interrupted before it covered every node", id)
-			}
-			diags.AddError(summary, err.Error()+"\n\nThe next plan shows an update that waits for the rollout again.")
-		default:
-			diags.AddError(fmt.Sprintf("Cannot follow the rollout of DaemonSet %s", id), client.ExplainError(err).Error())
-		}
+		addWaitError(diags, client, id, err, "The next plan shows an update that waits for the rollout again.")
 		diags.Append(state.Set(ctx, m)...)
 		return
 	}
@@ -136,6 +121,26 @@ func applyAndWait(ctx context.Context, client *kubeclient.Client, m, prior appli
 		diags.Append(readInto(ctx, m, fresh)...)
 	}
 	diags.Append(state.Set(ctx, m)...)
+}
+
+// addWaitError reports why the wait for the rollout of DaemonSet id ended before it was complete,
+// followed by then, which says what happens next.
+func addWaitError(diags *diag.Diagnostics, client *kubeclient.Client, id string, err error, then string) {
+	var incomplete *rollout.IncompleteError
+	var refused *rollout.CreateFailedError
+	switch {
+	case errors.As(err, &refused):
+		diags.AddError(fmt.Sprintf("DaemonSet %s cannot create its pods", id), err.Error()+"\n\nFix the cause (or the configuration). "+then)
+	case errors.As(err, &incomplete):
+		summary := fmt.Sprintf("DaemonSet %s did not cover every node", id)
+		if errors.Is(err, context.Canceled) {
+			// Terraform was interrupted: say so, since the rollout itself may be healthy.
+			summary = fmt.Sprintf("Wait for DaemonSet %s interrupted before it covered every node", id)
+		}
+		diags.AddError(summary, err.Error()+"\n\n"+then)
+	default:
+		diags.AddError(fmt.Sprintf("Cannot follow the rollout of DaemonSet %s", id), client.ExplainError(err).Error())
+	}
 }
 
 // serverSideApply applies desired. A conflict over fields that state already managed (another

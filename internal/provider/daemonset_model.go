@@ -56,7 +56,7 @@ func (m *daemonSetModel) namespacedName(ctx context.Context) (namespace, name st
 	md, diags := m.metadata(ctx)
 	namespace = md.Namespace.ValueString()
 	if namespace == "" {
-		namespace = "default"
+		namespace = defaultNamespace
 	}
 	return namespace, md.Name.ValueString(), diags
 }

@@ -38,7 +38,7 @@ func metadataAttribute() schema.SingleNestedAttribute {
 			"namespace": schema.StringAttribute{
 				Optional:            true,
 				Computed:            true,
-				Default:             stringdefault.StaticString("default"),
+				Default:             stringdefault.StaticString(defaultNamespace),
 				MarkdownDescription: "Namespace of the DaemonSet. Defaults to `default`. Changing it replaces the DaemonSet.",
 				Validators:          []validator.String{namespaceValidator()},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},

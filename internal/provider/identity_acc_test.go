@@ -2,6 +2,7 @@ package provider
 
 import (
 	"encoding/json"
+	"os/exec"
 	"testing"
 
 	"github.com/hashicorp/go-version"
@@ -54,14 +55,23 @@ func TestAccIdentity(t *testing.T) {
 // skipBelow skips the test when the CLI is older than minimum (e.g. "1.12.0").
 func (c *terraformCLI) skipBelow(minimum string) {
 	c.t.Helper()
-	out := c.mustRun("version", "-json")
+	if terraformOlderThan(c.t, c.terraform, minimum) {
+		c.t.Skipf("needs Terraform %s or later", minimum)
+	}
+}
+
+// terraformOlderThan says whether the CLI at terraformPath is older than minimum.
+func terraformOlderThan(t *testing.T, terraformPath, minimum string) bool {
+	t.Helper()
+	out, err := exec.CommandContext(t.Context(), terraformPath, "version", "-json").Output()
+	if err != nil {
+		t.Fatalf("%s version -json: %v", terraformPath, err)
+	}
 	var v struct {
 		Version string `json:"terraform_version"`
 	}
-	if err := json.Unmarshal([]byte(out), &v); err != nil {
-		c.t.Fatalf("terraform version -json: %v\n%s", err, out)
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("terraform version -json: %v\n%s", err, out)
 	}
-	if version.Must(version.NewVersion(v.Version)).LessThan(version.Must(version.NewVersion(minimum))) {
-		c.t.Skipf("Terraform %s is older than %s", v.Version, minimum)
-	}
+	return version.Must(version.NewVersion(v.Version)).LessThan(version.Must(version.NewVersion(minimum)))
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -23,7 +24,10 @@ import (
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
 )
 
-var _ provider.Provider = (*kubedaemonProvider)(nil)
+var (
+	_ provider.Provider            = (*kubedaemonProvider)(nil)
+	_ provider.ProviderWithActions = (*kubedaemonProvider)(nil)
+)
 
 type kubedaemonProvider struct {
 	// version is the release version, "dev" for a local build and "test" in acceptance tests.
@@ -242,6 +246,7 @@ func (p *kubedaemonProvider) Configure(ctx context.Context, req provider.Configu
 
 	resp.ResourceData = client
 	resp.DataSourceData = client
+	resp.ActionData = client
 }
 
 // clientConfig copies the known configuration into kubeclient's plain Go form; null stays empty so
@@ -316,4 +321,8 @@ func (p *kubedaemonProvider) Resources(_ context.Context) []func() resource.Reso
 
 func (p *kubedaemonProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{NewCoverageDataSource}
+}
+
+func (p *kubedaemonProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{NewRolloutRestartAction}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -50,6 +51,25 @@ func (v kubeStringValidator) problem(value string) string {
 		return ""
 	}
 	return fmt.Sprintf("%q is not a valid %s: %s. Expected %s.", value, v.what, strings.Join(problems, "; "), v.expected)
+}
+
+// defaultNamespace is the namespace of a DaemonSet whose configuration names none, as for kubectl.
+const defaultNamespace = "default"
+
+// timeoutRule checks a timeout given as a Go duration.
+var timeoutRule = kubeStringValidator{
+	what:     "timeout",
+	expected: `a positive Go duration such as "10m", "90s" or "1h30m"`,
+	check: func(s string) []string {
+		d, err := time.ParseDuration(s)
+		switch {
+		case err != nil:
+			return []string{"not a duration"}
+		case d <= 0:
+			return []string{"not positive"}
+		}
+		return nil
+	},
 }
 
 // The API server's rules for object names (DNS-1123 subdomains) and namespace names (DNS-1123
