@@ -171,15 +171,21 @@ func (r *daemonSetResource) ImportState(ctx context.Context, req resource.Import
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(importedDaemonSet(ctx, namespace, name, resp.State.SetAttribute)...)
+}
+
+// importedDaemonSet sets what an import knows before the read: the object's name and namespace.
+// The list resource starts its results the same way.
+func importedDaemonSet(ctx context.Context, namespace, name string, set func(context.Context, path.Path, any) diag.Diagnostics) diag.Diagnostics {
 	md, diags := types.ObjectValue(metadataAttrTypes, map[string]attr.Value{
 		"name":        types.StringValue(name),
 		"namespace":   types.StringValue(namespace),
 		"labels":      types.MapNull(types.StringType),
 		"annotations": types.MapNull(types.StringType),
 	})
-	resp.Diagnostics.Append(diags...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("metadata"), md)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), types.StringValue(namespace+"/"+name))...)
+	diags.Append(set(ctx, path.Root("metadata"), md)...)
+	diags.Append(set(ctx, path.Root("id"), types.StringValue(namespace+"/"+name))...)
+	return diags
 }
 
 // parseImportID splits "namespace/name" and checks both parts with the API server's rules, so that

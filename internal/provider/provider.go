@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	fwlist "github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -25,8 +26,9 @@ import (
 )
 
 var (
-	_ provider.Provider            = (*kubedaemonProvider)(nil)
-	_ provider.ProviderWithActions = (*kubedaemonProvider)(nil)
+	_ provider.Provider                  = (*kubedaemonProvider)(nil)
+	_ provider.ProviderWithActions       = (*kubedaemonProvider)(nil)
+	_ provider.ProviderWithListResources = (*kubedaemonProvider)(nil)
 )
 
 type kubedaemonProvider struct {
@@ -247,6 +249,7 @@ func (p *kubedaemonProvider) Configure(ctx context.Context, req provider.Configu
 	resp.ResourceData = client
 	resp.DataSourceData = client
 	resp.ActionData = client
+	resp.ListResourceData = client
 }
 
 // clientConfig copies the known configuration into kubeclient's plain Go form; null stays empty so
@@ -321,6 +324,10 @@ func (p *kubedaemonProvider) Resources(_ context.Context) []func() resource.Reso
 
 func (p *kubedaemonProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{NewCoverageDataSource}
+}
+
+func (p *kubedaemonProvider) ListResources(_ context.Context) []func() fwlist.ListResource {
+	return []func() fwlist.ListResource{NewDaemonSetListResource}
 }
 
 func (p *kubedaemonProvider) Actions(_ context.Context) []func() action.Action {
