@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	fwlist "github.com/hashicorp/terraform-plugin-framework/list"
@@ -29,11 +28,16 @@ var (
 )
 
 // NewDaemonSetListResource lists DaemonSets for `terraform query`, each with its identity and,
-// when asked, the resource as an import reads it.
+// when asked, the kubedaemon_daemonset an import reads.
 func NewDaemonSetListResource() fwlist.ListResource { return &daemonSetList{} }
 
+// NewNodeAgentListResource lists the DaemonSets of the node agent's shape, as kubedaemon_node_agent.
+func NewNodeAgentListResource() fwlist.ListResource { return &daemonSetList{agent: true} }
+
+// daemonSetList lists DaemonSets as one of the two resources; agent selects kubedaemon_node_agent.
 type daemonSetList struct {
 	client *kubeclient.Client
+	agent  bool
 }
 
 type daemonSetListModel struct {
@@ -44,12 +48,19 @@ type daemonSetListModel struct {
 
 func (l *daemonSetList) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_daemonset"
+	if l.agent {
+		resp.TypeName = req.ProviderTypeName + "_node_agent"
+	}
 }
 
 func (l *daemonSetList) ListResourceConfigSchema(_ context.Context, _ fwlist.ListResourceSchemaRequest, resp *fwlist.ListResourceSchemaResponse) {
+	what, resourceType := "DaemonSets", "kubedaemon_daemonset"
+	if l.agent {
+		what, resourceType = "the DaemonSets of the node agent's shape (its selector, one container, its host path volumes)", "kubedaemon_node_agent"
+	}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Lists DaemonSets to import, whatever made them, with their identity and (with " +
-			"`include_resource`) the `kubedaemon_daemonset` an import would read, so that " +
+		MarkdownDescription: "Lists " + what + " to import, whatever made them, with their identity and (with " +
+			"`include_resource`) the `" + resourceType + "` an import would read, so that " +
 			"`terraform query -generate-config-out` writes import blocks and configurations that plan no change.",
 		Attributes: map[string]schema.Attribute{
 			"namespace": schema.StringAttribute{
@@ -115,7 +126,11 @@ func (l *daemonSetList) List(ctx context.Context, req fwlist.ListRequest, stream
 				return
 			}
 			for i := range page.Items {
-				if !push(listedDaemonSet(ctx, req, &page.Items[i])) {
+				ds := &page.Items[i]
+				if l.agent && notAgentShaped(ds) != "" {
+					continue
+				}
+				if !push(l.listed(ctx, req, ds)) {
 					return
 				}
 				if sent++; req.Limit > 0 && sent >= req.Limit {
@@ -129,28 +144,45 @@ func (l *daemonSetList) List(ctx context.Context, req fwlist.ListRequest, stream
 	}
 }
 
-// listedDaemonSet is one result: the DaemonSet's identity and name, and with IncludeResource the
-// state its import would leave (ImportState, then Read, without the coverage, which needs a read
-// of its own per DaemonSet).
-func listedDaemonSet(ctx context.Context, req fwlist.ListRequest, ds *appsv1.DaemonSet) fwlist.ListResult {
+// listed is one result: the DaemonSet's identity and name, and with IncludeResource the state its
+// import would leave (ImportState, then Read, without the coverage, which needs a read of its own
+// per DaemonSet).
+func (l *daemonSetList) listed(ctx context.Context, req fwlist.ListRequest, ds *appsv1.DaemonSet) fwlist.ListResult {
 	result := req.NewListResult(ctx)
 	result.DisplayName = ds.Namespace + "/" + ds.Name
 	result.Diagnostics.Append(result.Identity.Set(ctx, identityModel{Namespace: types.StringValue(ds.Namespace), Name: types.StringValue(ds.Name)})...)
 	if !req.IncludeResource || result.Diagnostics.HasError() {
 		return result
 	}
-	result.Diagnostics.Append(importedDaemonSet(ctx, ds.Namespace, ds.Name, result.Resource.SetAttribute)...)
-	var m daemonSetModel
-	result.Diagnostics.Append(result.Resource.Get(ctx, &m)...)
+	var m appliedDaemonSet
+	if l.agent {
+		result.Diagnostics.Append(importedNodeAgent(ctx, ds.Namespace, ds.Name, result.Resource.SetAttribute)...)
+		agent := &nodeAgentModel{}
+		result.Diagnostics.Append(result.Resource.Get(ctx, agent)...)
+		agent.fillDefaults()
+		m = agent
+	} else {
+		result.Diagnostics.Append(importedDaemonSet(ctx, ds.Namespace, ds.Name, result.Resource.SetAttribute)...)
+		daemonSet := &daemonSetModel{}
+		result.Diagnostics.Append(result.Resource.Get(ctx, daemonSet)...)
+		daemonSet.fillDefaults()
+		m = daemonSet
+	}
 	if result.Diagnostics.HasError() {
 		return result
 	}
-	m.fillDefaults()
-	result.Diagnostics.Append(readInto(ctx, &m, ds)...)
+	result.Diagnostics.Append(readInto(ctx, m, ds)...)
+	if agent, ok := m.(*nodeAgentModel); ok && !result.Diagnostics.HasError() {
+		created, err := serviceAccountCreated(ctx, l.client, agent)
+		if err != nil {
+			result.Diagnostics.AddError("Cannot read ServiceAccount "+ds.Namespace+"/"+agent.ServiceAccountName.ValueString(), l.client.ExplainError(err).Error())
+			return result
+		}
+		agent.CreateServiceAccount = types.BoolValue(created)
+	}
 	if result.Diagnostics.HasError() {
-		result.Diagnostics.AddError(fmt.Sprintf("Cannot read DaemonSet %s", result.DisplayName), "See the errors above.")
 		return result
 	}
-	result.Diagnostics.Append(result.Resource.Set(ctx, &m)...)
+	result.Diagnostics.Append(result.Resource.Set(ctx, m)...)
 	return result
 }

@@ -90,3 +90,31 @@ func TestAccDaemonSetList_generateConfig(t *testing.T) {
 		t.Fatalf("the generated configuration does not plan only the imports:\n%s\n%s", out, generated)
 	}
 }
+
+// TestAccNodeAgentList_generateConfig: `list "kubedaemon_node_agent"` finds the DaemonSets of the
+// agent's shape only (a node agent made by another configuration, not the fluentd kubectl made),
+// and the configuration generated from it plans the import and nothing else.
+func TestAccNodeAgentList_generateConfig(t *testing.T) {
+	skipUnlessAcc(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	foreignTools["kubectl-client-side-apply"](t, cs, fluentdManifest(ns))
+	other := newTerraformCLI(t, nodeAgentConfig(ns, "collector", testImage, `  env = { LOG_LEVEL = "info" }`))
+	other.skipBelow("1.14.0")
+	other.mustRun("apply", "-auto-approve", "-no-color")
+
+	cli := newTerraformCLI(t, "")
+	writeFile(t, filepath.Join(cli.dir, "list.tfquery.hcl"), strings.ReplaceAll(listConfig(ns, ""), `"kubedaemon_daemonset"`, `"kubedaemon_node_agent"`))
+	cli.mustRun("query", "-generate-config-out=imported.tf", "-no-color")
+	generated, err := os.ReadFile(filepath.Join(cli.dir, "imported.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(generated), "import {"); n != 1 || !strings.Contains(string(generated), `"collector"`) {
+		t.Errorf("want one import block, of the agent:\n%s", generated)
+	}
+	out := cli.mustRun("plan", "-no-color")
+	if !strings.Contains(out, "1 to import, 0 to add, 0 to change, 0 to destroy") {
+		t.Fatalf("the generated configuration does not plan only the import:\n%s\n%s", out, generated)
+	}
+}

@@ -160,9 +160,15 @@ func (r *nodeAgentResource) ImportState(ctx context.Context, req resource.Import
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), namespace)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), namespace+"/"+name)...)
+	resp.Diagnostics.Append(importedNodeAgent(ctx, namespace, name, resp.State.SetAttribute)...)
+}
+
+// importedNodeAgent sets what an import knows before the read, as importedDaemonSet does.
+func importedNodeAgent(ctx context.Context, namespace, name string, set func(context.Context, path.Path, any) diag.Diagnostics) diag.Diagnostics {
+	diags := set(ctx, path.Root("namespace"), namespace)
+	diags.Append(set(ctx, path.Root("name"), name)...)
+	diags.Append(set(ctx, path.Root("id"), namespace+"/"+name)...)
+	return diags
 }
 
 // ModifyPlan warns when the cluster is reachable and no node would run the agent, as

@@ -327,7 +327,7 @@ func (p *kubedaemonProvider) DataSources(_ context.Context) []func() datasource.
 }
 
 func (p *kubedaemonProvider) ListResources(_ context.Context) []func() fwlist.ListResource {
-	return []func() fwlist.ListResource{NewDaemonSetListResource}
+	return []func() fwlist.ListResource{NewDaemonSetListResource, NewNodeAgentListResource}
 }
 
 func (p *kubedaemonProvider) Actions(_ context.Context) []func() action.Action {
