@@ -129,7 +129,11 @@ func TestSchemaFollowsProvider(t *testing.T) {
 
 	var resourceTokens []string
 	for tfType, r := range tf.ResourceSchemas {
-		tok := fmt.Sprintf("%s:index/%s:%s", bridge.PackageName, lowerFirst(pascal(tfType)), pascal(tfType))
+		name := pascal(tfType)
+		if kind, ok := bridge.KindNames[tfType]; ok {
+			name = kind
+		}
+		tok := fmt.Sprintf("%s:index/%s:%s", bridge.PackageName, lowerFirst(name), name)
 		resourceTokens = append(resourceTokens, tok)
 		res, ok := s.Resources[tok]
 		if !ok {

@@ -80,6 +80,9 @@ func ProviderInfo(version string) tfbridge.ProviderInfo {
 	}
 
 	info.MustComputeTokens(tokens.SingleModule(PackageName+"_", "index", tokens.MakeStandard(PackageName)))
+	for tfType, name := range KindNames {
+		info.Resources[tfType].Tok = tfbridge.MakeResource(PackageName, "index", name)
+	}
 	// A resource with a top-level `name` argument (kubedaemon_node_agent) gets a unique default
 	// name derived from its Pulumi resource name, as on that route, so that a replacement can be
 	// created before the old one is deleted. That route allows 255 characters; 63 is what a
@@ -87,6 +90,11 @@ func ProviderInfo(version string) tfbridge.ProviderInfo {
 	info.SetAutonaming(63, "-")
 	return info
 }
+
+// KindNames spells resources as Kubernetes spells their kinds where the standard tokens, which
+// capitalise each underscore-separated word alone (Daemonset), do not: the resource, its SDK class
+// and its types are DaemonSet.
+var KindNames = map[string]string{PackageName + "_daemonset": "DaemonSet"}
 
 // Schema generates the Pulumi package schema as it is committed: indented, ending in a newline, and
 // without a version, so that it changes only when the provider's schema does. Diagnostics of the
