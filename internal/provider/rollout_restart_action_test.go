@@ -156,6 +156,22 @@ func TestAccRolloutRestart_unmanagedAndBadInput(t *testing.T) {
 	cli.mustRun("apply", "-auto-approve", "-no-color", "-invoke=action.kubedaemon_rollout_restart.agent")
 	checkRestarted(t, cs, ns, "unmanaged", "app=unmanaged", before)
 
+	// Credentials of the documented ClusterRole without patch on DaemonSets may read the DaemonSet
+	// but not restart it: the error names the rule.
+	rules := exampleClusterRole(t).Rules
+	for i, r := range rules {
+		if slices.Contains(r.Resources, "daemonsets") {
+			rules[i].Verbs = slices.DeleteFunc(slices.Clone(r.Verbs), func(v string) bool { return v == "patch" })
+		}
+	}
+	kubeconfig := serviceAccountCredentials(t, cs, ns, rules).kubeconfig(t)
+	requireRBAC(t, kubeconfig)
+	denied := newTerraformCLI(t, restartAction(fmt.Sprintf("namespace = %q\n    name = \"unmanaged\"", ns)), "KUBE_CONFIG_PATH="+kubeconfig)
+	out, err := denied.run("apply", "-auto-approve", "-no-color", "-invoke=action.kubedaemon_rollout_restart.agent")
+	if want := `cannot patch resource "daemonsets"`; err == nil || !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+		t.Errorf("without patch on daemonsets: got %v, want an error saying %q:\n%s", err, want, out)
+	}
+
 	for _, tc := range []struct{ config, want string }{
 		{fmt.Sprintf("namespace = %q\n    name = \"missing\"", ns), "DaemonSet " + ns + "/missing not found"},
 		{`name = "unmanaged"` + "\n    timeout = \"-1m\"", "Invalid timeout"},
