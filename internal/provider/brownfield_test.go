@@ -20,10 +20,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	resourceapi "k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 )
 
@@ -160,8 +162,19 @@ var foreignTools = map[string]func(t *testing.T, cs kubernetes.Interface, ds *ap
 		if err != nil {
 			t.Fatal(err)
 		}
-		created.Labels["owner"] = "operator"
-		if _, err := daemonSets.Update(context.Background(), created, metav1.UpdateOptions{FieldManager: "fluentd-operator"}); err != nil {
+		// The controller writes the status meanwhile: an operator retries its update on the object read
+		// anew, as client-go's RetryOnConflict does.
+		err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			created.Labels["owner"] = "operator"
+			_, err := daemonSets.Update(context.Background(), created, metav1.UpdateOptions{FieldManager: "fluentd-operator"})
+			if apierrors.IsConflict(err) {
+				if fresh, getErr := daemonSets.Get(context.Background(), created.Name, metav1.GetOptions{}); getErr == nil {
+					created = fresh
+				}
+			}
+			return err
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 	},
