@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -409,6 +410,14 @@ func TestAccDaemonSet_generatedConfigPlansClean(t *testing.T) {
 	}
 }
 
+// testedProviderRequirement is a terraform block that requires the provider at the address the
+// testing framework serves it under: TF_ACC_PROVIDER_NAMESPACE (make testacc-tofu sets it), or
+// hashicorp by default.
+func testedProviderRequirement() string {
+	namespace := cmp.Or(os.Getenv("TF_ACC_PROVIDER_NAMESPACE"), "hashicorp")
+	return fmt.Sprintf("terraform {\n  required_providers {\n    kubedaemon = { source = %q }\n  }\n}\n", namespace+"/kubedaemon")
+}
+
 // TestAccNodeAgent_importOfAnotherShape: a DaemonSet kubectl made is not a node agent; importing it
 // into kubedaemon_node_agent says why and points at kubedaemon_daemonset, and changes nothing.
 func TestAccNodeAgent_importOfAnotherShape(t *testing.T) {
@@ -419,7 +428,9 @@ func TestAccNodeAgent_importOfAnotherShape(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:        nodeAgentConfig(ns, "fluentd", testImage, ""),
+			// An import step that is a test's first runs init on the configuration as written: it
+			// names the provider the testing framework serves, under Terraform and OpenTofu alike.
+			Config:        testedProviderRequirement() + nodeAgentConfig(ns, "fluentd", testImage, ""),
 			ResourceName:  nodeAgentAddress,
 			ImportState:   true,
 			ImportStateId: ns + "/fluentd",
