@@ -585,6 +585,9 @@ func TestAccValidationTable(t *testing.T) {
 			}
 			typeName, config := tc.resourceConfig()
 			step.Config = hclBlock(`provider "kubedaemon"`, providerArguments) + hclBlock(`resource "`+typeName+`" "test"`, config)
+			if tc.importID != "" {
+				step.Config = testedProviderRequirement() + step.Config
+			}
 			before := connections.Load()
 			// Deferred, so that it also runs when resource.Test fails the case.
 			defer func() {
