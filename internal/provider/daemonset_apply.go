@@ -279,12 +279,17 @@ func waitOrSnapshot(ctx context.Context, client *kubeclient.Client, namespace, n
 			})
 		},
 	})
+	warnNotReady(report, diags)
+	return report, err
+}
+
+// warnNotReady names the eligible nodes that a wait did not wait for because they are not Ready.
+func warnNotReady(report coverage.Report, diags *diag.Diagnostics) {
 	if len(report.NotReady) > 0 {
 		diags.AddWarning("Eligible nodes are not Ready",
 			fmt.Sprintf("%d eligible node(s) are not Ready and were not waited for (set wait_for_not_ready_nodes = true to wait for them): %s",
 				len(report.NotReady), firstNames(report.NotReady, 10)))
 	}
-	return report, err
 }
 
 // snapshot is the coverage of the DaemonSet now, from one look at its nodes and pods.

@@ -163,11 +163,7 @@ func (a *rolloutRestartAction) Invoke(ctx context.Context, req action.InvokeRequ
 			resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("DaemonSet %s: %s", id, r.Progress(5))})
 		},
 	})
-	if len(report.NotReady) > 0 {
-		resp.Diagnostics.AddWarning("Eligible nodes are not Ready",
-			fmt.Sprintf("%d eligible node(s) are not Ready and were not waited for (set wait_for_not_ready_nodes = true to wait for them): %s",
-				len(report.NotReady), firstNames(report.NotReady, 10)))
-	}
+	warnNotReady(report, &resp.Diagnostics)
 	if err != nil {
 		addWaitError(&resp.Diagnostics, a.client, id, err, "The pods already restarted keep running; invoke the action again to restart all of them anew.")
 		return
