@@ -98,8 +98,8 @@ type judgeKey struct {
 
 // nodeVerdict is what the wait keeps of a node's report.
 type nodeVerdict struct {
-	// uncovered: counted and not covered.
-	uncovered bool
+	// uncovered: counted and not covered; podMissing: uncovered because it has no pod.
+	uncovered, podMissing bool
 	// notReady: eligible, not Ready, and therefore not counted.
 	notReady bool
 }
@@ -138,13 +138,15 @@ type waiter struct {
 	// ds is the DaemonSet as of the last recompute that got as far as judging nodes (nil until then).
 	ds *appsv1.DaemonSet
 	// judge judges nodes for the DaemonSet state judgeOf; verdicts holds each node's latest verdict,
-	// uncovered the number of counted nodes among them that are not covered, and pending the nodes
-	// whose pod becomes available at a moment no event marks.
-	judge     *coverage.Judge
-	judgeOf   judgeKey
-	verdicts  map[string]nodeVerdict
-	uncovered int
-	pending   map[string]time.Time
+	// uncovered the number of counted nodes among them that are not covered (podMissing, of those,
+	// the ones without a pod), and pending the nodes whose pod becomes available at a moment no
+	// event marks.
+	judge      *coverage.Judge
+	judgeOf    judgeKey
+	verdicts   map[string]nodeVerdict
+	uncovered  int
+	podMissing int
+	pending    map[string]time.Time
 
 	// revisions were listed for the DaemonSet state revisionsOf; revisionsRead is false until the
 	// list for the current state succeeded.
@@ -248,8 +250,11 @@ func (w *waiter) recompute(ctx context.Context) (bool, error) {
 	if ds.Status.ObservedGeneration < ds.Generation {
 		return false, nil
 	}
-	if w.uncovered > 0 {
+	if w.podMissing > 0 {
 		return false, w.cannotCreatePods(now)
+	}
+	if w.uncovered > 0 {
+		return false, nil
 	}
 	// The verdicts say complete: the whole report, judged afresh, has the last word.
 	w.computeReport(now)
@@ -264,20 +269,20 @@ func (w *waiter) now() time.Time { return time.Now().Add(w.offset) }
 // object of the same name. Without it, a DaemonSet deleted before the watch's first list would
 // leave the wait waiting for an object that no longer exists.
 func (w *waiter) goneSinceTheWaitBegan(ctx context.Context) bool {
-	if time.Since(w.absenceCheckedAt) < time.Second {
-		w.wakeAt = w.absenceCheckedAt.Add(time.Second).Add(w.offset)
-		return false
+	if time.Since(w.absenceCheckedAt) >= time.Second {
+		w.absenceCheckedAt = time.Now()
+		ds, err := w.cs.AppsV1().DaemonSets(w.namespace).Get(ctx, w.name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			return true
+		case err == nil:
+			// The object is there: the watch will show it, with an event that comes back here.
+			return ds.UID != w.uid
+		}
 	}
-	w.absenceCheckedAt = time.Now()
-	ds, err := w.cs.AppsV1().DaemonSets(w.namespace).Get(ctx, w.name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return true
-	}
-	if err != nil {
-		w.wakeAt = w.absenceCheckedAt.Add(time.Second).Add(w.offset)
-		return false
-	}
-	return ds.UID != w.uid
+	// Too soon to read again, or the read failed: look again in a second.
+	w.wakeAt = w.absenceCheckedAt.Add(time.Second).Add(w.offset)
+	return false
 }
 
 // judgeNodes judges again the nodes that changes touched, every node when the DaemonSet's spec or
@@ -293,7 +298,7 @@ func (w *waiter) judgeNodes(now time.Time) []string {
 		touched = map[string]bool{}
 	}
 	if all {
-		w.verdicts, w.uncovered, w.pending = make(map[string]nodeVerdict, len(w.verdicts)), 0, map[string]time.Time{}
+		w.verdicts, w.uncovered, w.podMissing, w.pending = make(map[string]nodeVerdict, len(w.verdicts)), 0, 0, map[string]time.Time{}
 		for _, name := range w.nodes.ListKeys() {
 			touched[name] = true
 		}
@@ -308,6 +313,9 @@ func (w *waiter) judgeNodes(now time.Time) []string {
 		if w.verdicts[name].uncovered {
 			w.uncovered--
 		}
+		if w.verdicts[name].podMissing {
+			w.podMissing--
+		}
 		delete(w.verdicts, name)
 		delete(w.pending, name)
 		obj, exists, _ := w.nodes.GetByKey(name)
@@ -319,8 +327,12 @@ func (w *waiter) judgeNodes(now time.Time) []string {
 		w.noteUnlisted(pods)
 		nr := w.judge.Node(node, pods, now)
 		v := nodeVerdict{uncovered: nr.Counted && !nr.Covered, notReady: nr.Eligible && !nr.Counted}
+		v.podMissing = v.uncovered && nr.Reason == coverage.ReasonPodMissing
 		if v.uncovered {
 			w.uncovered++
+		}
+		if v.podMissing {
+			w.podMissing++
 		}
 		w.verdicts[name] = v
 		if at := nextAvailable(pods, w.ds.Spec.MinReadySeconds, now); !at.IsZero() {
@@ -357,18 +369,15 @@ func (w *waiter) noteUnlisted(pods []*corev1.Pod) {
 	}
 }
 
-// cannotCreatePods returns a *CreateFailedError when, since the wait began, the controller reported
-// a failure to create pods of the current template that waiting cannot mend, and counted nodes lack
-// their pod; otherwise nil.
+// cannotCreatePods is called while counted nodes lack their pod: it returns a *CreateFailedError
+// when, since the wait began, the controller reported a failure to create pods of the current
+// template that waiting cannot mend; otherwise nil.
 func (w *waiter) cannotCreatePods(now time.Time) error {
 	f := coverage.LatestCreateFailure(w.ds, w.revisions, items[*corev1.Event](w.events))
 	if !f.Permanent() || !w.events.changedSinceFirstList(f.EventUID, f.EventResourceVersion) {
 		return nil
 	}
 	w.computeReport(now)
-	if !slices.ContainsFunc(w.report.Nodes, func(n coverage.NodeReport) bool { return n.Counted && n.Reason == coverage.ReasonPodMissing }) {
-		return nil
-	}
 	return &CreateFailedError{Namespace: w.namespace, Name: w.name, Report: w.report}
 }
 
