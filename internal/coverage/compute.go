@@ -71,12 +71,13 @@ func (j *Judge) Node(node *corev1.Node, pods []*corev1.Pod, now time.Time) NodeR
 	nr.Eligible, nr.Reason, nr.Message = j.eligibility.check(node)
 	var notReadyMessage string
 	nr.NodeReady, notReadyMessage = nodeReady(node)
-	ready := nr.NodeReady
-	if taint, tainted := j.eligibility.untoleratedConditionTaint(node); ready && tainted {
-		ready, notReadyMessage = false, fmt.Sprintf("node is Ready, but still has taint %s, which the DaemonSet controller "+
-			"waits for Kubernetes to remove before it places a pod", taint.ToString())
-	}
-	nr.Counted = nr.Eligible && (ready || j.countNotReadyNodes)
+	nr.Counted = nr.Eligible && (nr.NodeReady || j.countNotReadyNodes)
+	// A node that has just turned Ready keeps its not-ready taint until the node lifecycle controller
+	// notices, and the DaemonSet controller places no pod there until then. The node is counted all
+	// the same: it is Ready, and its pod follows within moments, so a wait that left it out would
+	// return before the node runs the DaemonSet.
+	taint, awaitingTaint := j.eligibility.untoleratedConditionTaint(node)
+	awaitingTaint = awaitingTaint && nr.NodeReady
 
 	pod, v := judge.bestPod(owned(j.ds, pods))
 	if pod != nil {
@@ -95,6 +96,10 @@ func (j *Judge) Node(node *corev1.Node, pods []*corev1.Pod, now time.Time) NodeR
 		nr.Reason, nr.Message = ReasonNodeNotReady, notReadyMessage
 	case v.reason == "":
 		nr.Covered = true
+	case v.reason == ReasonPodMissing && awaitingTaint:
+		nr.Reason, nr.awaitingTaint = v.reason, true
+		nr.Message = fmt.Sprintf("no pod yet: the node is Ready, but still has taint %s, which the DaemonSet controller "+
+			"waits for Kubernetes to remove before it places a pod", taint.ToString())
 	default:
 		nr.Reason, nr.Message = v.reason, v.message
 	}

@@ -270,11 +270,15 @@ func TestCompute(t *testing.T) {
 			want: map[string]nodeWant{"node-a": coveredBy("agent-new")}, report: oneCovered},
 
 		// A node that has just turned Ready keeps the not-ready NoSchedule taint for a moment, and the
-		// controller places no pod until it is gone.
+		// controller places no pod until it is gone: the node is counted, and its pod awaited.
 		{name: "Ready node still tainted not-ready", nodes: []*corev1.Node{node("node-a", tainted(corev1.TaintNodeNotReady, "", corev1.TaintEffectNoSchedule))},
-			want: map[string]nodeWant{"node-a": {eligible: true, nodeReady: true, reason: ReasonNodeNotReady,
-				message: "node is Ready, but still has taint node.kubernetes.io/not-ready:NoSchedule"}},
-			report: reportWant{eligible: 1, complete: true, notReady: []string{"node-a"}}},
+			want: map[string]nodeWant{"node-a": {eligible: true, nodeReady: true, counted: true, reason: ReasonPodMissing,
+				message: "no pod yet: the node is Ready, but still has taint node.kubernetes.io/not-ready:NoSchedule"}},
+			report: oneUncovered},
+		{name: "Ready node still tainted not-ready, with its pod from before", nodes: []*corev1.Node{node("node-a", tainted(corev1.TaintNodeNotReady, "", corev1.TaintEffectNoSchedule))},
+			pods:   []*corev1.Pod{pod("agent-a", "node-a")},
+			want:   map[string]nodeWant{"node-a": coveredBy("agent-a")},
+			report: oneCovered},
 		{name: "Ready node still tainted not-ready, tolerated by the template",
 			ds:     daemonSet(tolerations(corev1.Toleration{Key: corev1.TaintNodeNotReady, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule})),
 			nodes:  []*corev1.Node{node("node-a", tainted(corev1.TaintNodeNotReady, "", corev1.TaintEffectNoSchedule))},

@@ -84,13 +84,14 @@ func currentRevisionCreated(ds *appsv1.DaemonSet, revisions []*appsv1.Controller
 	return time.Time{}
 }
 
-// explainMissingPods adds the failure to the message of every node that has no pod.
+// explainMissingPods adds the failure to the message of every node that has no pod, except those
+// where the controller has not tried yet because a not-ready taint is still on the node.
 func explainMissingPods(nodes []NodeReport, f *CreateFailure) {
 	if f == nil {
 		return
 	}
 	for i := range nodes {
-		if nodes[i].Reason == ReasonPodMissing {
+		if nodes[i].Reason == ReasonPodMissing && !nodes[i].awaitingTaint {
 			nodes[i].Message = "the DaemonSet controller cannot create the pod: " + f.Message
 		}
 	}

@@ -81,6 +81,8 @@ type NodeReport struct {
 	// misscheduled is set when the node is not eligible but runs a pod of the DaemonSet that is not
 	// being deleted.
 	misscheduled bool
+	// awaitingTaint is set when the node has no pod because it still has a not-ready taint.
+	awaitingTaint bool
 }
 
 // Report is the verdict for one DaemonSet over all nodes.
