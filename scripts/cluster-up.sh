@@ -14,9 +14,20 @@ bin=$("$root/scripts/tools-dir.sh")
 export PATH="$bin:$PATH"
 mkdir -p "$(dirname "$kubeconfig")"
 
+# components_alive checks that every process kwokctl started for the cluster still runs: a
+# scheduler that could not bind its port exits at once while the API server answers, and pods are
+# then never bound.
+components_alive() {
+  local pids=${KWOK_WORKDIR:-$HOME/.kwok}/clusters/$name/pids
+  compgen -G "$pids/*.pid" >/dev/null || return 1
+  for f in "$pids"/*.pid; do
+    kill -0 "$(cat "$f")" 2>/dev/null || { echo "cluster $name: $(basename "$f" .pid) is not running" >&2; return 1; }
+  done
+}
+
 healthy() {
   [ -f "$kubeconfig" ] && kwokctl get clusters 2>/dev/null | grep -qx "$name" &&
-    kubectl --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1
+    kubectl --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1 && components_alive
 }
 
 if healthy; then
@@ -38,18 +49,31 @@ else
     done
     cat "$root/scripts/kwok/test-stages.yaml"
   } > "$stages"
-  rm -f "$kubeconfig"
   start=$(date +%s)
-  # shellcheck disable=SC2086 # KWOK_FLAGS is a list of extra flags by design
-  kwokctl create cluster --name "$name" --runtime binary \
-    --kube-apiserver-binary "$bin/kube-apiserver" \
-    --kube-controller-manager-binary "$bin/kube-controller-manager" \
-    --kube-scheduler-binary "$bin/kube-scheduler" \
-    --etcd-binary "$bin/etcd" \
-    --kwok-controller-binary "$bin/kwok" \
-    --config "$stages" \
-    --kubeconfig "$kubeconfig" \
-    --wait 120s ${KWOK_FLAGS:-}
+  # kwokctl picks free ports when it creates a cluster and binds them only when it starts it, so two
+  # clusters created at once can be given the same port; the one that loses fails its wait (often
+  # on the other's certificate) or loses a component, and is created again, on new ports.
+  for attempt in 1 2 3; do
+    rm -f "$kubeconfig"
+    # shellcheck disable=SC2086 # KWOK_FLAGS is a list of extra flags by design
+    if kwokctl create cluster --name "$name" --runtime binary \
+      --kube-apiserver-binary "$bin/kube-apiserver" \
+      --kube-controller-manager-binary "$bin/kube-controller-manager" \
+      --kube-scheduler-binary "$bin/kube-scheduler" \
+      --etcd-binary "$bin/etcd" \
+      --kwok-controller-binary "$bin/kwok" \
+      --config "$stages" \
+      --kubeconfig "$kubeconfig" \
+      --wait 120s ${KWOK_FLAGS:-} && components_alive; then
+      break
+    fi
+    kwokctl delete cluster --name "$name" >/dev/null 2>&1 || true
+    if [ "$attempt" = 3 ]; then
+      echo "cluster $name did not start in 3 attempts" >&2
+      exit 1
+    fi
+    echo "cluster $name did not start (attempt $attempt); creating it again"
+  done
   echo "cluster $name created in $(( $(date +%s) - start ))s"
 fi
 

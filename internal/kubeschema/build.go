@@ -83,7 +83,7 @@ func (b *builder) object(t reflect.Type, at string) (*Object, error) {
 		if err != nil {
 			return nil, err
 		}
-		name := attributeName(jf.name)
+		name := AttributeName(jf.name)
 		if other, dup := o.byAttribute[name]; dup {
 			return nil, fmt.Errorf("kubeschema: %s: JSON fields %q and %q both become attribute %q", at, other.jsonName, jf.name, name)
 		}

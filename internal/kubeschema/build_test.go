@@ -205,7 +205,7 @@ func TestAttributeNamesRoundTrip(t *testing.T) {
 						t.Errorf("%s: attribute %q twice", o.GoType(), f.AttributeName())
 					}
 					names[f.AttributeName()] = true
-					if f.AttributeName() != attributeName(f.JSONName()) {
+					if f.AttributeName() != AttributeName(f.JSONName()) {
 						t.Errorf("%s: %q named %q", o.GoType(), f.JSONName(), f.AttributeName())
 					}
 					back, ok := o.Field(f.AttributeName())

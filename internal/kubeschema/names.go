@@ -5,9 +5,9 @@ import (
 	"unicode"
 )
 
-// attributeName turns a Kubernetes JSON field name into a Terraform attribute name: lowerCamel
+// AttributeName turns a Kubernetes JSON field name into a Terraform attribute name: lowerCamel
 // becomes snake_case and an acronym stays one word, so hostPID is host_pid and podIPs is pod_ips.
-func attributeName(jsonName string) string {
+func AttributeName(jsonName string) string {
 	runes := []rune(jsonName)
 	var b strings.Builder
 	for i, r := range runes {

@@ -32,8 +32,8 @@ func TestAttributeName(t *testing.T) {
 		"clusterTrust": "cluster_trust",
 	}
 	for jsonName, want := range cases {
-		if got := attributeName(jsonName); got != want {
-			t.Errorf("attributeName(%q) = %q, want %q", jsonName, got, want)
+		if got := AttributeName(jsonName); got != want {
+			t.Errorf("AttributeName(%q) = %q, want %q", jsonName, got, want)
 		}
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 
@@ -58,8 +57,6 @@ type rolloutSettings struct {
 	wait               bool
 	countNotReadyNodes bool
 }
-
-var getOptions = metav1.GetOptions{}
 
 // previousManagersKey is the private state that remembers, from an import to the first apply,
 // whose fields that apply takes over.
@@ -148,7 +145,6 @@ func addWaitError(diags *diag.Diagnostics, client *kubeclient.Client, id string,
 // back, with a warning; a conflict over a field the configuration newly sets fails, naming its
 // managers, unless force_conflicts is set.
 func serverSideApply(ctx context.Context, client *kubeclient.Client, namespace, name string, desired map[string]any, prior appliedDaemonSet, settings rolloutSettings, diags *diag.Diagnostics) (*appsv1.DaemonSet, bool) {
-	daemonSets := client.Clientset.AppsV1().DaemonSets(namespace)
 	body, err := json.Marshal(desired)
 	if err != nil {
 		diags.AddError(fmt.Sprintf("Cannot encode DaemonSet %s/%s", namespace, name), err.Error())
@@ -156,7 +152,7 @@ func serverSideApply(ctx context.Context, client *kubeclient.Client, namespace, 
 	}
 	tflog.Info(ctx, "applying DaemonSet", map[string]any{"daemonset": namespace + "/" + name, "field_manager": settings.fieldManager, "force": settings.forceConflicts})
 	apply := func(force bool) (*appsv1.DaemonSet, error) {
-		return daemonSets.Patch(ctx, name, types.ApplyPatchType, body, metav1.PatchOptions{FieldManager: settings.fieldManager, Force: &force})
+		return daemonset.Apply(ctx, client.Clientset, namespace, name, body, settings.fieldManager, force)
 	}
 	ds, err := apply(settings.forceConflicts)
 	if apierrors.IsConflict(err) && prior != nil {

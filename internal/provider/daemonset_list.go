@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
 )
 
@@ -114,32 +115,19 @@ func (l *daemonSetList) List(ctx context.Context, req fwlist.ListRequest, stream
 		return
 	}
 	stream.Results = func(push func(fwlist.ListResult) bool) {
-		daemonSets := l.client.Clientset.AppsV1().DaemonSets(m.Namespace.ValueString())
-		opts := metav1.ListOptions{LabelSelector: m.LabelSelector.ValueString(), FieldSelector: m.FieldSelector.ValueString(), Limit: listPageSize}
+		opts := metav1.ListOptions{LabelSelector: m.LabelSelector.ValueString(), FieldSelector: m.FieldSelector.ValueString()}
 		var sent int64
-		for {
-			page, err := daemonSets.List(ctx, opts)
-			if err != nil {
-				var d diag.Diagnostics
-				d.AddError("Cannot list DaemonSets", l.client.ExplainError(err).Error())
-				push(fwlist.ListResult{Diagnostics: d})
-				return
+		err := daemonset.Each(ctx, l.client.Clientset, m.Namespace.ValueString(), opts, listPageSize, func(ds *appsv1.DaemonSet) bool {
+			if l.agent && notAgentShaped(ds) != "" {
+				return true
 			}
-			for i := range page.Items {
-				ds := &page.Items[i]
-				if l.agent && notAgentShaped(ds) != "" {
-					continue
-				}
-				if !push(l.listed(ctx, req, ds)) {
-					return
-				}
-				if sent++; req.Limit > 0 && sent >= req.Limit {
-					return
-				}
-			}
-			if opts.Continue = page.Continue; opts.Continue == "" {
-				return
-			}
+			sent++
+			return push(l.listed(ctx, req, ds)) && (req.Limit <= 0 || sent < req.Limit)
+		})
+		if err != nil {
+			var d diag.Diagnostics
+			d.AddError("Cannot list DaemonSets", l.client.ExplainError(err).Error())
+			push(fwlist.ListResult{Diagnostics: d})
 		}
 	}
 }

@@ -175,12 +175,17 @@ func importedNodeAgent(ctx context.Context, namespace, name string, set func(con
 // kubedaemon_daemonset does; it looks again only when where the pods may run changes.
 func (r *nodeAgentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	resumeIncompleteRollout(ctx, req, resp)
-	if req.Plan.Raw.IsNull() || r.client == nil {
+	if req.Plan.Raw.IsNull() {
 		return
 	}
 	var plan nodeAgentModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !fullyKnown(plan.NodeSelector) || plan.TolerateAllTaints.IsUnknown() || plan.HostNetwork.IsUnknown() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.checkDaemonSet(ctx, req.Plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() || r.client == nil ||
+		!fullyKnown(plan.NodeSelector) || plan.TolerateAllTaints.IsUnknown() || plan.HostNetwork.IsUnknown() {
 		return
 	}
 	if !req.State.Raw.IsNull() {
@@ -191,12 +196,8 @@ func (r *nodeAgentResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 			return
 		}
 	}
-	ac, diags := plan.applyConfiguration(ctx)
-	if diags.HasError() {
-		return
-	}
-	ds, err := daemonSetFromApplyConfiguration(ac)
-	if err != nil {
+	ds, ok := plan.daemonSetObject(ctx)
+	if !ok {
 		return
 	}
 	// The shared check speaks of kubedaemon_daemonset's attributes; here the cause is node_selector

@@ -2,17 +2,11 @@ package provider
 
 import (
 	"context"
-	"fmt"
-	"path"
-	"regexp"
-	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/objectvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	fwpath "github.com/hashicorp/terraform-plugin-framework/path"
@@ -26,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeschema"
 )
 
@@ -44,9 +39,6 @@ const (
 	defaultMemoryRequest  = "64Mi"
 	defaultMemoryLimit    = "256Mi"
 )
-
-// hostPathTypes are Kubernetes' HostPathType values other than the empty one (no check).
-var hostPathTypes = []string{"DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice", "BlockDevice"}
 
 func nodeAgentSchema(ctx context.Context) schema.Schema {
 	attributes := rolloutArguments()
@@ -80,7 +72,7 @@ func nodeAgentAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "Name of the agent: of its DaemonSet, its container, its ServiceAccount (unless " +
 				"`service_account_name` says otherwise) and the value of the `app.kubernetes.io/name` label that selects " +
 				"its pods. Lowercase letters, digits and '-', at most 63 characters. Changing it replaces the agent.",
-			Validators:    []validator.String{agentNameValidator()},
+			Validators:    []validator.String{ruleValidator{agentNameRule}},
 			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 		},
 		// The DaemonSet's own: same default, same replacement.
@@ -103,13 +95,13 @@ func nodeAgentAttributes() map[string]schema.Attribute {
 		"image": schema.StringAttribute{
 			Required:            true,
 			MarkdownDescription: "Container image of the agent, e.g. `fluent/fluent-bit:3.2`.",
-			Validators:          []validator.String{imageValidator()},
+			Validators:          []validator.String{ruleValidator{daemonset.ImageRule}},
 		},
 		"image_pull_policy": schema.StringAttribute{
 			Optional: true,
 			MarkdownDescription: "`Always`, `IfNotPresent` or `Never`. Unset, Kubernetes decides: `Always` for a " +
 				"`:latest` or untagged image, `IfNotPresent` otherwise.",
-			Validators: []validator.String{stringvalidator.OneOf("Always", "IfNotPresent", "Never")},
+			Validators: []validator.String{ruleValidator{daemonset.PullPolicyRule}},
 		},
 		"command": schema.ListAttribute{
 			Optional:            true,
@@ -126,7 +118,7 @@ func nodeAgentAttributes() map[string]schema.Attribute {
 			ElementType: types.StringType,
 			MarkdownDescription: "Environment variables of the container, by name. They come after `NODE_NAME`, so " +
 				"a value may use `$(NODE_NAME)`.",
-			Validators: []validator.Map{mapvalidator.KeysAre(envNameValidator())},
+			Validators: []validator.Map{mapvalidator.KeysAre(ruleValidator{daemonset.EnvNameRule})},
 		},
 		"inject_node_name": schema.BoolAttribute{
 			Optional: true,
@@ -145,14 +137,14 @@ func nodeAgentAttributes() map[string]schema.Attribute {
 					"path": schema.StringAttribute{
 						Required:            true,
 						MarkdownDescription: "Absolute path on the node, e.g. `/var/log`.",
-						Validators:          []validator.String{absolutePathValidator()},
+						Validators:          []validator.String{ruleValidator{daemonset.HostPathRule}},
 					},
 					"mount_path": schema.StringAttribute{
 						Optional: true,
 						Computed: true,
 						MarkdownDescription: "Absolute path in the container. Defaults to `path`, e.g. `/host/proc` for " +
 							"`/proc`. Mount paths must be unique.",
-						Validators:    []validator.String{absolutePathValidator()},
+						Validators:    []validator.String{ruleValidator{daemonset.MountPathRule}},
 						PlanModifiers: []planmodifier.String{defaultFromAttribute(fwpath.MatchRelative().AtParent().AtName("path"))},
 					},
 					"read_only": schema.BoolAttribute{
@@ -163,9 +155,9 @@ func nodeAgentAttributes() map[string]schema.Attribute {
 					},
 					"type": schema.StringAttribute{
 						Optional: true,
-						MarkdownDescription: "What must exist at `path` before the pod starts: " + quotedList(hostPathTypes) +
+						MarkdownDescription: "What must exist at `path` before the pod starts: " + quotedList(daemonset.HostPathTypes) +
 							". Unset, nothing is checked.",
-						Validators: []validator.String{stringvalidator.OneOf(hostPathTypes...)},
+						Validators: []validator.String{ruleValidator{daemonset.HostPathTypeRule}},
 					},
 				},
 			},
@@ -181,7 +173,7 @@ func nodeAgentAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "Linux capabilities added to the container, e.g. `SYS_PTRACE` or `NET_ADMIN`.",
 			Validators: []validator.List{
 				listvalidator.UniqueValues(),
-				listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1)),
+				listvalidator.ValueStringsAre(ruleValidator{daemonset.CapabilityRule}),
 			},
 		},
 		"tolerate_all_taints": schema.BoolAttribute{
@@ -229,25 +221,25 @@ func nodeAgentAttributes() map[string]schema.Attribute {
 					"name": schema.StringAttribute{
 						Optional:            true,
 						MarkdownDescription: "Name of the port, e.g. `metrics`: at most 15 lowercase letters, digits and '-'.",
-						Validators:          []validator.String{portNameValidator()},
+						Validators:          []validator.String{ruleValidator{daemonset.PortNameRule}},
 					},
 					"container_port": schema.Int64Attribute{
 						Required:            true,
 						MarkdownDescription: "Port number in the container, 1 to 65535.",
-						Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+						Validators:          []validator.Int64{portValidator{}},
 					},
 					"host_port": schema.Int64Attribute{
 						Optional: true,
 						MarkdownDescription: "Port number on the node, 1 to 65535. Unset, the port is not exposed on the " +
 							"node, except with `host_network`, where it is `container_port`.",
-						Validators: []validator.Int64{int64validator.Between(1, 65535)},
+						Validators: []validator.Int64{portValidator{}},
 					},
 					"protocol": schema.StringAttribute{
 						Optional:            true,
 						Computed:            true,
 						Default:             stringdefault.StaticString("TCP"),
 						MarkdownDescription: "`TCP`, `UDP` or `SCTP`. Defaults to `TCP`.",
-						Validators:          []validator.String{stringvalidator.OneOf("TCP", "UDP", "SCTP")},
+						Validators:          []validator.String{ruleValidator{daemonset.ProtocolRule}},
 					},
 				},
 			},
@@ -260,9 +252,6 @@ func nodeAgentAttributes() map[string]schema.Attribute {
 				"http_get": schema.SingleNestedAttribute{
 					Optional:            true,
 					MarkdownDescription: "Ready while an HTTP GET on the pod's address answers with a status from 200 to 399.",
-					Validators: []validator.Object{
-						objectvalidator.ExactlyOneOf(fwpath.MatchRelative().AtParent().AtName("exec")),
-					},
 					Attributes: map[string]schema.Attribute{
 						"path": schema.StringAttribute{
 							Optional:            true,
@@ -273,7 +262,7 @@ func nodeAgentAttributes() map[string]schema.Attribute {
 						"port": schema.Int64Attribute{
 							Required:            true,
 							MarkdownDescription: "Port to request, 1 to 65535.",
-							Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+							Validators:          []validator.Int64{portValidator{}},
 						},
 					},
 				},
@@ -285,14 +274,13 @@ func nodeAgentAttributes() map[string]schema.Attribute {
 							Required:            true,
 							ElementType:         types.StringType,
 							MarkdownDescription: "Command and arguments, run without a shell.",
-							Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
 						},
 					},
 				},
 				"initial_delay_seconds": schema.Int64Attribute{
 					Optional:            true,
-					MarkdownDescription: "Seconds after the container starts before the first probe, at least 1. Unset, Kubernetes' default of 0.",
-					Validators:          []validator.Int64{int64validator.Between(1, 1<<31-1)},
+					MarkdownDescription: "Seconds after the container starts before the first probe. Unset, Kubernetes' default of 0.",
+					Validators:          []validator.Int64{int64validator.Between(0, 1<<31-1)},
 				},
 				"period_seconds": schema.Int64Attribute{
 					Optional:            true,
@@ -324,14 +312,15 @@ func nodeAgentAttributes() map[string]schema.Attribute {
 			Default:  stringdefault.StaticString(defaultMaxUnavailable),
 			MarkdownDescription: "How many nodes may be without a Ready agent pod during a rollout: a number or a " +
 				"percentage of the eligible nodes, rounded up. Defaults to `\"" + defaultMaxUnavailable + "\"`.",
-			Validators: []validator.String{intOrPercentValidator()},
+			Validators: []validator.String{ruleValidator{daemonset.BudgetRule}},
 		},
 		"max_surge": schema.StringAttribute{
 			Optional: true,
 			MarkdownDescription: "How many nodes may run an old and a new agent pod at once during a rollout, so the new " +
 				"pod starts before the old one stops: a number or a percentage. Unset, Kubernetes' default of 0. It " +
-				"cannot be used with a `host_port`, which the two pods cannot share.",
-			Validators: []validator.String{intOrPercentValidator()},
+				"requires `max_unavailable = \"0\"` (a rollout either starts the new pod first or stops the old one " +
+				"first), and cannot be used with a `host_port` or `host_network` ports, which the two pods cannot share.",
+			Validators: []validator.String{ruleValidator{daemonset.BudgetRule}},
 		},
 		"daemonset_name": schema.StringAttribute{
 			Computed:            true,
@@ -384,114 +373,9 @@ func quotedList(values []string) string {
 	return strings.Join(quoted, ", ")
 }
 
-// agentNameValidator is stricter than an object name: the name is also a container name and a
-// label value.
-func agentNameValidator() validator.String {
-	return kubeStringValidator{
-		what:     "node agent name",
-		expected: "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
-		check:    validation.IsDNS1123Label,
-	}
-}
-
-func imageValidator() validator.String {
-	return kubeStringValidator{
-		what:     "container image",
-		expected: `an image reference without spaces, e.g. "registry.k8s.io/pause:3.10"`,
-		check: func(s string) []string {
-			if s == "" || strings.ContainsFunc(s, unicode.IsSpace) {
-				return []string{"an image reference is not empty and contains no whitespace"}
-			}
-			return nil
-		},
-	}
-}
-
-func envNameValidator() validator.String {
-	return kubeStringValidator{
-		what:     "environment variable name",
-		expected: "printable ASCII characters other than '=', e.g. LOG_LEVEL",
-		check:    validation.IsEnvVarName,
-	}
-}
-
-func portNameValidator() validator.String {
-	return kubeStringValidator{
-		what:     "port name",
-		expected: "at most 15 lowercase letters, digits and '-', with at least one letter, e.g. metrics",
-		check:    validation.IsValidPortName,
-	}
-}
-
-// absolutePathValidator rejects what the API server would: a relative path or one with "..".
-func absolutePathValidator() validator.String {
-	return kubeStringValidator{
-		what:     "absolute path",
-		expected: `a path starting with "/" and without ".." elements, e.g. "/var/log"`,
-		check: func(s string) []string {
-			var problems []string
-			if !path.IsAbs(s) {
-				problems = append(problems, "it is not absolute")
-			}
-			for _, element := range strings.Split(s, "/") {
-				if element == ".." {
-					problems = append(problems, `it contains ".."`)
-					break
-				}
-			}
-			return problems
-		},
-	}
-}
-
-var intOrPercent = regexp.MustCompile(`^(0|[1-9][0-9]*)(%?)$`)
-
-// intOrPercentValidator checks a rolling-update budget: a count, or a percentage of at most 100.
-func intOrPercentValidator() validator.String {
-	return kubeStringValidator{
-		what:     "number or percentage",
-		expected: `a whole number such as "1" or a percentage from "0%" to "100%"`,
-		check: func(s string) []string {
-			m := intOrPercent.FindStringSubmatch(s)
-			if m == nil {
-				return []string{"it is neither a whole number nor a percentage"}
-			}
-			if n, err := strconv.Atoi(m[1]); m[2] == "%" && (err != nil || n > 100) {
-				return []string{fmt.Sprintf("%s%% is more than 100%%", m[1])}
-			}
-			return nil
-		},
-	}
-}
-
-// defaultFromAttribute plans an unset string as the planned value of another attribute, named by an
-// expression relative to this one: mount_path defaults to its path, service_account_name to name.
-func defaultFromAttribute(from fwpath.Expression) planmodifier.String {
-	return defaultFromAttributeModifier{from: from}
-}
-
-type defaultFromAttributeModifier struct {
-	from fwpath.Expression
-}
-
-func (m defaultFromAttributeModifier) Description(context.Context) string {
-	return "defaults to the value of " + m.from.String()
-}
-
-func (m defaultFromAttributeModifier) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
-
-func (m defaultFromAttributeModifier) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if !req.ConfigValue.IsNull() {
-		return
-	}
-	paths, diags := req.Plan.PathMatches(ctx, req.PathExpression.Merge(m.from))
-	resp.Diagnostics.Append(diags...)
-	if len(paths) != 1 {
-		return
-	}
-	var value types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, paths[0], &value)...)
-	resp.PlanValue = value
+// agentNameRule is stricter than an object name: the name is also a container name and a label value.
+var agentNameRule = daemonset.StringRule{
+	What:     "node agent name",
+	Expected: "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
+	Check:    validation.IsDNS1123Label,
 }

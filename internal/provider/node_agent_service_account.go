@@ -7,10 +7,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
 )
 
@@ -29,9 +28,7 @@ func applyServiceAccount(ctx context.Context, client *kubeclient.Client, m *node
 func applyServiceAccountConfiguration(ctx context.Context, client *kubeclient.Client, sa *corev1ac.ServiceAccountApplyConfiguration, settings rolloutSettings, diags *diag.Diagnostics) {
 	id := *sa.Namespace + "/" + *sa.Name
 	tflog.Info(ctx, "applying ServiceAccount", map[string]any{"serviceaccount": id, "field_manager": settings.fieldManager})
-	_, err := client.Clientset.CoreV1().ServiceAccounts(*sa.Namespace).Apply(ctx, sa,
-		metav1.ApplyOptions{FieldManager: settings.fieldManager, Force: settings.forceConflicts})
-	if err != nil {
+	if err := daemonset.ApplyServiceAccount(ctx, client.Clientset, sa, settings.fieldManager, settings.forceConflicts); err != nil {
 		diags.AddError("Cannot apply ServiceAccount "+id, applyErrorMessage(client, err, settings.fieldManager))
 	}
 }
@@ -40,12 +37,11 @@ func applyServiceAccountConfiguration(ctx context.Context, client *kubeclient.Cl
 // another tool made it, and the agent never adopts (nor later deletes) it.
 func ensureServiceAccountAbsent(ctx context.Context, client *kubeclient.Client, m *nodeAgentModel, diags *diag.Diagnostics) {
 	namespace, name := m.Namespace.ValueString(), m.ServiceAccountName.ValueString()
-	sa, err := client.Clientset.CoreV1().ServiceAccounts(namespace).Get(ctx, name, getOptions)
+	sa, err := daemonset.GetServiceAccount(ctx, client.Clientset, namespace, name)
 	switch {
-	case apierrors.IsNotFound(err):
 	case err != nil:
 		diags.AddError("Cannot read ServiceAccount "+namespace+"/"+name, client.Explain(err))
-	default:
+	case sa != nil:
 		diags.AddAttributeError(path.Root("service_account_name"), "ServiceAccount "+namespace+"/"+name+" already exists",
 			fmt.Sprintf("The agent creates its ServiceAccount only when none exists, so that it never takes over, or later deletes, "+
 				"one another tool made (uid %s). To run the agent under it, set create_service_account = false and "+
@@ -57,11 +53,8 @@ func ensureServiceAccountAbsent(ctx context.Context, client *kubeclient.Client, 
 // manager owns the agent's name label on it. A ServiceAccount the agent merely uses carries no such
 // label from this manager, even when another agent created it.
 func serviceAccountCreated(ctx context.Context, client *kubeclient.Client, m *nodeAgentModel) (bool, error) {
-	sa, err := client.Clientset.CoreV1().ServiceAccounts(m.Namespace.ValueString()).Get(ctx, m.ServiceAccountName.ValueString(), getOptions)
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
+	sa, err := daemonset.GetServiceAccount(ctx, client.Clientset, m.Namespace.ValueString(), m.ServiceAccountName.ValueString())
+	if sa == nil || err != nil {
 		return false, err
 	}
 	owned, err := corev1ac.ExtractServiceAccount(sa, m.fieldManager())
@@ -91,8 +84,7 @@ func retireServiceAccount(ctx context.Context, client *kubeclient.Client, prior,
 
 // deleteServiceAccount deletes a ServiceAccount the agent created; one already gone is success.
 func deleteServiceAccount(ctx context.Context, client *kubeclient.Client, namespace, name string, diags *diag.Diagnostics) {
-	err := client.Clientset.CoreV1().ServiceAccounts(namespace).Delete(ctx, name, metav1.DeleteOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
+	if err := daemonset.DeleteServiceAccount(ctx, client.Clientset, namespace, name); err != nil {
 		diags.AddError("Cannot delete ServiceAccount "+namespace+"/"+name, client.ExplainError(err).Error())
 	}
 }

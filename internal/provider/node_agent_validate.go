@@ -4,41 +4,31 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/types"
-	apiresource "k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/util/intstr"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	appsv1 "k8s.io/api/apps/v1"
 
-	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeschema"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
 )
 
-// ValidateConfig catches at plan time, with the attribute path, what involves several attributes
-// and would otherwise fail at the API server or leave the rollout stuck. Values not known yet are
-// checked once they are.
+// ValidateConfig checks the rules that are the agent's own; the DaemonSet's rules run on the plan
+// (checkDaemonSet), where the defaults the agent builds on are filled in.
 func (r *nodeAgentResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config nodeAgentModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(config.validate(ctx)...)
-}
-
-func (m *nodeAgentModel) validate(ctx context.Context) diag.Diagnostics {
-	var diags diag.Diagnostics
-	m.validateLabels(&diags)
-	m.validateEnv(&diags)
-	if !m.CreateServiceAccount.IsNull() && !m.CreateServiceAccount.IsUnknown() && !m.CreateServiceAccount.ValueBool() && m.ServiceAccountName.IsNull() {
-		diags.AddAttributeError(path.Root("service_account_name"), "Missing ServiceAccount name",
+	config.validateLabels(&resp.Diagnostics)
+	config.validateEnv(&resp.Diagnostics)
+	if !config.CreateServiceAccount.IsNull() && !config.CreateServiceAccount.IsUnknown() && !config.CreateServiceAccount.ValueBool() &&
+		config.ServiceAccountName.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("service_account_name"), "Missing ServiceAccount name",
 			"With create_service_account = false, service_account_name must name an existing ServiceAccount of the namespace.")
 	}
-	m.validateHostPaths(ctx, &diags)
-	hostPorts := m.validatePorts(ctx, &diags)
-	m.validateResources(ctx, &diags)
-	m.validateRollingUpdate(hostPorts, &diags)
-	return diags
 }
 
 func (m *nodeAgentModel) validateLabels(diags *diag.Diagnostics) {
@@ -58,130 +48,121 @@ func (m *nodeAgentModel) validateEnv(diags *diag.Diagnostics) {
 	}
 }
 
-// validateHostPaths checks that no two host paths are mounted at the same place in the container.
-func (m *nodeAgentModel) validateHostPaths(ctx context.Context, diags *diag.Diagnostics) {
-	mountedBy := map[string]int{}
-	eachKnownElement(ctx, m.HostPaths, diags, func(i int, hp hostPathModel) {
-		mountPath, at := hp.MountPath, path.Root("host_paths").AtListIndex(i).AtName("mount_path")
-		if mountPath.IsNull() {
-			mountPath, at = hp.Path, path.Root("host_paths").AtListIndex(i).AtName("path")
-		}
-		if first, used := mountedBy[mountPath.ValueString()]; used {
-			diags.AddAttributeError(at, "Duplicate mount path", fmt.Sprintf("%s is also where host_paths[%d] is mounted; give one of them "+
-				"another mount_path.", mountPath.ValueString(), first))
-			return
-		}
-		mountedBy[mountPath.ValueString()] = i
-	})
-}
-
-// validatePorts checks the rules the API server applies to a container's ports, and returns
-// whether any port is bound on the node.
-func (m *nodeAgentModel) validatePorts(ctx context.Context, diags *diag.Diagnostics) bool {
-	hostNetwork := !m.HostNetwork.IsUnknown() && m.HostNetwork.ValueBool()
-	hostPorts := false
-	seen, names := map[string]int{}, map[string]int{}
-	eachKnownElement(ctx, m.Ports, diags, func(i int, p agentPortModel) {
-		at := path.Root("ports").AtListIndex(i)
-		protocol := p.Protocol.ValueString()
-		if p.Protocol.IsNull() {
-			protocol = "TCP"
-		}
-		key := fmt.Sprintf("%d/%s", p.ContainerPort.ValueInt64(), protocol)
-		if first, dup := seen[key]; dup {
-			diags.AddAttributeError(at.AtName("container_port"), "Duplicate port", fmt.Sprintf("%s is also ports[%d].", key, first))
-		}
-		seen[key] = i
-		if first, dup := names[p.Name.ValueString()]; dup && !p.Name.IsNull() {
-			diags.AddAttributeError(at.AtName("name"), "Duplicate port name", fmt.Sprintf("%q is also the name of ports[%d].", p.Name.ValueString(), first))
-		}
-		names[p.Name.ValueString()] = i
-		if hostNetwork && !p.HostPort.IsNull() && p.HostPort.ValueInt64() != p.ContainerPort.ValueInt64() {
-			diags.AddAttributeError(at.AtName("host_port"), "Host port differs from the container port",
-				"With host_network the container listens on the node itself, so host_port must equal container_port or be left unset.")
-		}
-		hostPorts = hostPorts || hostNetwork || !p.HostPort.IsNull()
-	})
-	return hostPorts
-}
-
-// validateResources checks that no request exceeds its limit, defaults included.
-func (m *nodeAgentModel) validateResources(ctx context.Context, diags *diag.Diagnostics) {
-	var configured resourcesModel
-	if !m.Resources.IsNull() {
-		if !fullyKnown(m.Resources) {
-			return
-		}
-		diags.Append(m.Resources.As(ctx, &configured, objectAsOptions)...)
+// checkDaemonSet runs the engine's rules on the DaemonSet the plan would apply, each finding
+// reported at the agent's attribute it comes from. A finding about a value not known yet waits
+// for the plan in which it is.
+func (m *nodeAgentModel) checkDaemonSet(ctx context.Context, plan tfsdk.Plan, diags *diag.Diagnostics) {
+	ds, ok := m.daemonSetObject(ctx)
+	if !ok {
+		return
 	}
-	for _, pair := range []struct {
-		request, limit               string
-		requestValue, limitValue     kubeschema.QuantityValue
-		requestDefault, limitDefault string
+	at := func(p daemonset.Path) path.Path { return agentAttribute(p, ds) }
+	held := func(p daemonset.Path) bool {
+		var v attr.Value
+		if plan.GetAttribute(ctx, at(p), &v).HasError() {
+			return false
+		}
+		return !fullyKnown(v)
+	}
+	addFindings(diags, daemonset.Validate(ds), at, held)
+}
+
+// daemonSetObject is the DaemonSet the agent applies, for checks; false when it cannot be built,
+// which the apply reports.
+func (m *nodeAgentModel) daemonSetObject(ctx context.Context) (*appsv1.DaemonSet, bool) {
+	ac, diags := m.applyConfiguration(ctx)
+	if diags.HasError() {
+		return nil, false
+	}
+	ds, err := daemonSetFromApplyConfiguration(ac)
+	return ds, err == nil
+}
+
+var (
+	dsPath        = daemonset.NewPath("spec")
+	agentPodSpec  = dsPath.Child("template").Child("spec")
+	agentPodMeta  = dsPath.Child("template").Child("metadata")
+	agentStrategy = dsPath.Child("updateStrategy").Child("rollingUpdate")
+	agentMain     = agentPodSpec.Child("containers").Index(0)
+	agentMetadata = daemonset.NewPath("metadata")
+
+	// agentAttributes maps the fields the agent builds from one attribute each; with follow set, the
+	// steps below the field map on to the attribute's own (ports[1].hostPort is ports[1].host_port).
+	agentAttributes = []struct {
+		field     daemonset.Path
+		attribute path.Path
+		follow    bool
 	}{
-		{"cpu_request", "cpu_limit", configured.CPURequest, configured.CPULimit, defaultCPURequest, defaultCPULimit},
-		{"memory_request", "memory_limit", configured.MemoryRequest, configured.MemoryLimit, defaultMemoryRequest, defaultMemoryLimit},
-	} {
-		request, requestNote := effectiveQuantity(pair.requestValue, pair.requestDefault)
-		limit, limitNote := effectiveQuantity(pair.limitValue, pair.limitDefault)
-		requestQuantity, errRequest := apiresource.ParseQuantity(request)
-		limitQuantity, errLimit := apiresource.ParseQuantity(limit)
-		if errRequest != nil || errLimit != nil || requestQuantity.Cmp(limitQuantity) <= 0 {
-			continue
+		{agentMetadata.Child("name"), path.Root("name"), false},
+		{agentMetadata.Child("namespace"), path.Root("namespace"), false},
+		{agentMetadata.Child("labels"), path.Root("labels"), true},
+		{agentMetadata.Child("annotations"), path.Root("annotations"), true},
+		{dsPath.Child("selector"), path.Root("name"), false},
+		{agentPodMeta.Child("labels"), path.Root("labels"), true},
+		{agentPodMeta.Child("annotations"), path.Root("pod_annotations"), true},
+		{agentStrategy.Child("maxUnavailable"), path.Root("max_unavailable"), false},
+		{agentStrategy.Child("maxSurge"), path.Root("max_surge"), false},
+		{agentPodSpec.Child("hostNetwork"), path.Root("host_network"), false},
+		{agentPodSpec.Child("dnsPolicy"), path.Root("host_network"), false},
+		{agentPodSpec.Child("hostPID"), path.Root("host_pid"), false},
+		{agentPodSpec.Child("priorityClassName"), path.Root("priority_class_name"), false},
+		{agentPodSpec.Child("serviceAccountName"), path.Root("service_account_name"), false},
+		{agentPodSpec.Child("nodeSelector"), path.Root("node_selector"), true},
+		{agentPodSpec.Child("tolerations"), path.Root("tolerate_all_taints"), false},
+		{agentMain.Child("name"), path.Root("name"), false},
+		{agentMain.Child("image"), path.Root("image"), false},
+		{agentMain.Child("imagePullPolicy"), path.Root("image_pull_policy"), false},
+		{agentMain.Child("command"), path.Root("command"), true},
+		{agentMain.Child("args"), path.Root("args"), true},
+		{agentMain.Child("ports"), path.Root("ports"), true},
+		{agentMain.Child("readinessProbe"), path.Root("readiness_probe"), true},
+		{agentMain.Child("securityContext").Child("capabilities").Child("add"), path.Root("capabilities"), true},
+		{agentMain.Child("securityContext").Child("privileged"), path.Root("privileged"), false},
+	}
+	// agentQuantities are the agent's resources attributes, by list and resource name.
+	agentQuantities = map[string]string{
+		"requests/cpu": "cpu_request", "limits/cpu": "cpu_limit", "requests/memory": "memory_request", "limits/memory": "memory_limit",
+	}
+)
+
+// agentAttribute is the agent attribute that the field p of the agent's DaemonSet ds is built from;
+// the whole agent for a field no attribute sets.
+func agentAttribute(p daemonset.Path, ds *appsv1.DaemonSet) path.Path {
+	for _, a := range agentAttributes {
+		if rest, ok := p.CutPrefix(a.field); ok {
+			if a.follow {
+				return below(a.attribute, rest)
+			}
+			return a.attribute
 		}
-		diags.AddAttributeError(path.Root("resources").AtName(pair.request), "Request above its limit",
-			fmt.Sprintf("%s %s%s is more than %s %s%s; Kubernetes requires a request of at most its limit.",
-				pair.request, request, requestNote, pair.limit, limit, limitNote))
 	}
-}
-
-// effectiveQuantity is the configured quantity, or the default when unset (said so in messages).
-func effectiveQuantity(v kubeschema.QuantityValue, defaultValue string) (string, string) {
-	if v.IsNull() {
-		return defaultValue, " (the default)"
-	}
-	return v.ValueString(), ""
-}
-
-// validateRollingUpdate checks the update budget: the DaemonSet controller needs either unavailable
-// nodes or surge pods to make progress, and a surge pod cannot bind a port its old pod still holds.
-func (m *nodeAgentModel) validateRollingUpdate(hostPorts bool, diags *diag.Diagnostics) {
-	if m.MaxUnavailable.IsUnknown() || m.MaxSurge.IsUnknown() {
-		return
-	}
-	maxUnavailable := defaultMaxUnavailable
-	if !m.MaxUnavailable.IsNull() {
-		maxUnavailable = m.MaxUnavailable.ValueString()
-	}
-	surge := !m.MaxSurge.IsNull() && !isZero(m.MaxSurge.ValueString())
-	if isZero(maxUnavailable) && !surge {
-		diags.AddAttributeError(path.Root("max_unavailable"), "Rollout cannot progress",
-			"max_unavailable and max_surge cannot both be zero: the DaemonSet controller would replace no pod.")
-	}
-	if surge && hostPorts {
-		diags.AddAttributeError(path.Root("max_surge"), "Surge with host ports",
-			"A surge pod starts next to the old pod on the same node, so it cannot bind the node ports (host_port, or any "+
-				"port with host_network) the old pod holds; the rollout would stall. Leave max_surge unset.")
-	}
-}
-
-func isZero(intOrPercent string) bool {
-	v := intstr.Parse(intOrPercent)
-	return v.String() == "0" || v.String() == "0%"
-}
-
-// eachKnownElement calls fn with each element of a list that holds no unknown value.
-func eachKnownElement[T any](ctx context.Context, list types.List, diags *diag.Diagnostics, fn func(int, T)) {
-	if list.IsNull() || list.IsUnknown() {
-		return
-	}
-	for i, e := range list.Elements() {
-		object, ok := e.(types.Object)
-		if !ok || !fullyKnown(object) {
-			continue
+	// Volume i and mount i are host_paths[i]: hostPathVolumes builds them in the list's order.
+	if rest, ok := p.CutPrefix(agentPodSpec.Child("volumes")); ok && len(rest) > 0 {
+		at := path.Root("host_paths").AtListIndex(rest[0].Index)
+		if len(rest) == 3 && rest[1].Field == "hostPath" {
+			return at.AtName(rest[2].Field)
 		}
-		var element T
-		diags.Append(object.As(ctx, &element, objectAsOptions)...)
-		fn(i, element)
+		return at
 	}
+	if rest, ok := p.CutPrefix(agentMain.Child("volumeMounts")); ok && len(rest) > 0 {
+		at := path.Root("host_paths").AtListIndex(rest[0].Index)
+		if len(rest) == 2 && rest[1].Field == "mountPath" {
+			return at.AtName("mount_path")
+		}
+		return at
+	}
+	if rest, ok := p.CutPrefix(agentMain.Child("env")); ok && len(rest) > 0 {
+		if env := ds.Spec.Template.Spec.Containers[0].Env; rest[0].Index < len(env) {
+			if e := env[rest[0].Index]; e.ValueFrom == nil {
+				return path.Root("env").AtMapKey(e.Name)
+			}
+		}
+		return path.Root("inject_node_name")
+	}
+	if rest, ok := p.CutPrefix(agentMain.Child("resources")); ok && len(rest) == 2 {
+		if name, known := agentQuantities[rest[0].Field+"/"+rest[1].Key]; known {
+			return path.Root("resources").AtName(name)
+		}
+	}
+	return path.Empty()
 }

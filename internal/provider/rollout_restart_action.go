@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -14,10 +13,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	k8stypes "k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/rollout"
 )
@@ -86,7 +84,7 @@ func (a *rolloutRestartAction) Schema(_ context.Context, _ action.SchemaRequest,
 			"timeout": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "How long to wait, as a Go duration (`\"10m\"`, `\"1h30m\"`). Defaults to `\"10m\"`.",
-				Validators:          []validator.String{timeoutRule},
+				Validators:          []validator.String{ruleValidator{timeoutRule}},
 			},
 			"wait_for_not_ready_nodes": schema.BoolAttribute{
 				Optional:            true,
@@ -172,36 +170,17 @@ func (a *rolloutRestartAction) Invoke(ctx context.Context, req action.InvokeRequ
 }
 
 // restart sets the restart annotation on the template of the DaemonSet namespace/name, which must
-// exist: the apply names its UID, so that a namesake made meanwhile is refused rather than restarted,
-// and never creates one. It takes the annotation from other managers (kubectl rollout restart).
+// exist, and returns its value.
 func (a *rolloutRestartAction) restart(ctx context.Context, namespace, name string, diags *diag.Diagnostics) (string, bool) {
 	id := namespace + "/" + name
-	daemonSets := a.client.Clientset.AppsV1().DaemonSets(namespace)
-	ds, err := daemonSets.Get(ctx, name, metav1.GetOptions{})
+	restartedAt := time.Now().UTC().Format(time.RFC3339)
+	tflog.Info(ctx, "restarting DaemonSet", map[string]any{"daemonset": id, "restarted_at": restartedAt})
+	err := daemonset.SetTemplateAnnotation(ctx, a.client.Clientset, namespace, name, restartedAtAnnotation, restartedAt, restartFieldManager)
 	if apierrors.IsNotFound(err) {
 		diags.AddError(fmt.Sprintf("DaemonSet %s not found", id), "There is no DaemonSet "+id+" to restart. Check namespace and name (or id).")
 		return "", false
 	}
 	if err != nil {
-		diags.AddError(fmt.Sprintf("Cannot read DaemonSet %s", id), a.client.ExplainError(err).Error())
-		return "", false
-	}
-	restartedAt := time.Now().UTC().Format(time.RFC3339)
-	body, err := json.Marshal(map[string]any{
-		"apiVersion": "apps/v1",
-		"kind":       "DaemonSet",
-		"metadata":   map[string]any{"name": name, "namespace": namespace, "uid": ds.UID},
-		"spec": map[string]any{"template": map[string]any{"metadata": map[string]any{
-			"annotations": map[string]string{restartedAtAnnotation: restartedAt},
-		}}},
-	})
-	if err != nil {
-		diags.AddError(fmt.Sprintf("Cannot encode the restart of DaemonSet %s", id), err.Error())
-		return "", false
-	}
-	tflog.Info(ctx, "restarting DaemonSet", map[string]any{"daemonset": id, "restarted_at": restartedAt})
-	force := true
-	if _, err := daemonSets.Patch(ctx, name, k8stypes.ApplyPatchType, body, metav1.PatchOptions{FieldManager: restartFieldManager, Force: &force}); err != nil {
 		diags.AddError(fmt.Sprintf("Cannot restart DaemonSet %s", id), a.client.ExplainError(err).Error())
 		return "", false
 	}

@@ -47,7 +47,9 @@ type (
 
 // invalidCase is one configuration to refuse. Exactly one of daemonSet (a change to the base
 // kubedaemon_daemonset), nodeAgent (a change to the base kubedaemon_node_agent), provider (the
-// provider block) and importID (of a kubedaemon_daemonset) is set.
+// provider block) and importID (of a kubedaemon_daemonset) is set, except that a daemonSet case
+// may also give the same input on the agent (agent), which must be refused with the same summary
+// at its own attribute (agentPath): the two resources share one set of rules.
 type invalidCase struct {
 	name      string
 	daemonSet func(obj)
@@ -56,24 +58,44 @@ type invalidCase struct {
 	importID  string
 	summary   string
 	path      string // attribute path as pathString writes it; "" for an error without one
+	agent     func(obj)
+	agentPath string
 	// serverJSON makes the daemonSet change in the DaemonSet's JSON (where the quantities share the
 	// attribute names), for a value the Go types cannot hold: the API server is asked about it that way.
 	serverJSON func(obj)
+	// serverAccepts says why a rule refuses what the API server accepts: what can never run (a
+	// capability the runtime does not know) or a rollout that would stall. The dry run must accept it.
+	serverAccepts string
 }
 
-// resourceConfig is the resource the case configures, as its type and its arguments; the base
-// kubedaemon_daemonset for a provider or import case.
-func (tc invalidCase) resourceConfig() (string, obj) {
+// resourceCase is one resource configuration of a case and where its error must be.
+type resourceCase struct {
+	typeName string
+	config   obj
+	path     string
+}
+
+// resources are the resource configurations the case configures: the base kubedaemon_daemonset for
+// a provider or import case.
+func (tc invalidCase) resources() []resourceCase {
 	if tc.nodeAgent != nil {
-		config := obj{"name": "agent", "image": testImage}
-		tc.nodeAgent(config)
-		return "kubedaemon_node_agent", config
+		return []resourceCase{{"kubedaemon_node_agent", baseNodeAgent(tc.nodeAgent), tc.path}}
 	}
 	config := baseDaemonSet()
 	if tc.daemonSet != nil {
 		tc.daemonSet(config)
 	}
-	return "kubedaemon_daemonset", config
+	cases := []resourceCase{{"kubedaemon_daemonset", config, tc.path}}
+	if tc.agent != nil {
+		cases = append(cases, resourceCase{"kubedaemon_node_agent", baseNodeAgent(tc.agent), tc.agentPath})
+	}
+	return cases
+}
+
+func baseNodeAgent(change func(obj)) obj {
+	config := obj{"name": "agent", "image": testImage}
+	change(config)
+	return config
 }
 
 // baseDaemonSet is a valid kubedaemon_daemonset that each resource case breaks in one place.
@@ -162,7 +184,7 @@ func validDaemonSet() obj {
 		podSpec("init_containers", list{obj{"name": "setup", "image": testImage}}),
 		container("image_pull_policy", "IfNotPresent"),
 		container("ports", list{
-			obj{"name": "metrics", "container_port": 9100, "host_port": 9100, "protocol": "TCP"},
+			obj{"name": "metrics", "container_port": 9100, "protocol": "TCP"},
 			obj{"container_port": 8125, "protocol": "UDP"},
 		}),
 		container("readiness_probe", obj{"http_get": obj{"port": "metrics", "scheme": "HTTP"}, "period_seconds": 10}),
@@ -188,15 +210,21 @@ var invalidCases = []invalidCase{
 	{name: "name with underscore", daemonSet: set("metadata.name", "node_agent"), summary: "Invalid Kubernetes object name", path: "metadata.name"},
 	{name: "name too long", daemonSet: set("metadata.name", strings.Repeat("a", 254)), summary: "Invalid Kubernetes object name", path: "metadata.name"},
 	{name: "name starting with a dash", daemonSet: set("metadata.name", "-agent"), summary: "Invalid Kubernetes object name", path: "metadata.name"},
-	{name: "namespace with capitals", daemonSet: set("metadata.namespace", "Kube-System"), summary: "Invalid namespace", path: "metadata.namespace"},
+	{name: "namespace with capitals", daemonSet: set("metadata.namespace", "Kube-System"), summary: "Invalid namespace", path: "metadata.namespace",
+		agent: set("namespace", "Kube-System"), agentPath: "namespace"},
 	{name: "namespace with a dot", daemonSet: set("metadata.namespace", "team.a"), summary: "Invalid namespace", path: "metadata.namespace"},
 	{name: "namespace too long", daemonSet: set("metadata.namespace", strings.Repeat("a", 64)), summary: "Invalid namespace", path: "metadata.namespace"},
 
 	// Labels, annotations and selectors.
 	{name: "label key with two slashes", daemonSet: set("metadata.labels", obj{"a/b/c": "x"}), summary: "Invalid label", path: `metadata.labels["a/b/c"]`},
 	{name: "label value too long", daemonSet: set("metadata.labels", obj{"app": strings.Repeat("v", 64)}), summary: "Invalid label", path: `metadata.labels["app"]`},
-	{name: "label value with a space", daemonSet: set("metadata.labels", obj{"app": "node agent"}), summary: "Invalid label", path: `metadata.labels["app"]`},
-	{name: "annotation key starting with a dash", daemonSet: set("metadata.annotations", obj{"-note": "x"}), summary: "Invalid annotation", path: `metadata.annotations["-note"]`},
+	{name: "label value with a space", daemonSet: set("metadata.labels", obj{"app": "node agent"}), summary: "Invalid label", path: `metadata.labels["app"]`,
+		agent: set("labels", obj{"app": "node agent"}), agentPath: `labels["app"]`},
+	{name: "annotation key starting with a dash", daemonSet: set("metadata.annotations", obj{"-note": "x"}), summary: "Invalid annotation", path: `metadata.annotations["-note"]`,
+		agent: set("annotations", obj{"-note": "x"}), agentPath: `annotations["-note"]`},
+	{name: "pod annotation key starting with a dash", daemonSet: set("spec.template.metadata.annotations", obj{"-note": "x"}),
+		summary: "Invalid annotation", path: `spec.template.metadata.annotations["-note"]`,
+		agent: set("pod_annotations", obj{"-note": "x"}), agentPath: `pod_annotations["-note"]`},
 	{name: "pod label value with a space", daemonSet: set("spec.template.metadata.labels", obj{"app": "agent", "tier": "node agent"}),
 		summary: "Invalid label", path: `spec.template.metadata.labels["tier"]`},
 	{name: "no selector", daemonSet: set("spec.selector", nil), summary: "Missing selector", path: "spec.selector"},
@@ -212,47 +240,92 @@ var invalidCases = []invalidCase{
 	{name: "container name with capitals", daemonSet: container("name", "Agent"), summary: "Invalid container name", path: containerPath + ".name"},
 	{name: "container name used twice", daemonSet: podSpec("init_containers", list{obj{"name": "agent", "image": testImage}}),
 		summary: "Duplicate container name", path: containerPath + ".name"},
-	{name: "blank image", daemonSet: container("image", " "), summary: "Missing image", path: containerPath + ".image"},
-	{name: "image with trailing space", daemonSet: container("image", testImage+" "), summary: "Invalid image", path: containerPath + ".image"},
-	{name: "unknown image pull policy", daemonSet: container("image_pull_policy", "Sometimes"), summary: "Invalid image pull policy", path: containerPath + ".image_pull_policy"},
+	{name: "blank image", daemonSet: container("image", " "), summary: "Invalid container image", path: containerPath + ".image",
+		agent: set("image", " "), agentPath: "image"},
+	{name: "image with trailing space", daemonSet: container("image", testImage+" "), summary: "Invalid container image", path: containerPath + ".image",
+		agent: set("image", testImage+" "), agentPath: "image"},
+	{name: "image with a space inside", daemonSet: container("image", "fluent bit:3.2"), summary: "Invalid container image", path: containerPath + ".image",
+		agent: set("image", "fluent bit:3.2"), agentPath: "image", serverAccepts: "the kubelet cannot pull it: InvalidImageName on every node"},
+	{name: "unknown image pull policy", daemonSet: container("image_pull_policy", "Sometimes"), summary: "Invalid image pull policy", path: containerPath + ".image_pull_policy",
+		agent: set("image_pull_policy", "Sometimes"), agentPath: "image_pull_policy"},
+	{name: "env name with =", daemonSet: container("env", list{obj{"name": "A=B", "value": "x"}}), summary: "Invalid environment variable name",
+		path: containerPath + ".env[0].name", agent: set("env", obj{"A=B": "x"}), agentPath: `env["A=B"]`},
+	{name: "capability that is not one", daemonSet: container("security_context", obj{"capabilities": obj{"add": list{"NOT_A_CAP"}}}),
+		summary: "Invalid Linux capability", path: containerPath + ".security_context.capabilities.add[0]",
+		agent: set("capabilities", list{"NOT_A_CAP"}), agentPath: "capabilities[0]", serverAccepts: "the container runtime refuses it, in every pod"},
+	{name: "capability with the CAP_ prefix", daemonSet: container("security_context", obj{"capabilities": obj{"add": list{"CAP_SYS_ADMIN"}}}),
+		summary: "Invalid Linux capability", path: containerPath + ".security_context.capabilities.add[0]",
+		agent: set("capabilities", list{"CAP_SYS_ADMIN"}), agentPath: "capabilities[0]", serverAccepts: "the runtime would add CAP_CAP_SYS_ADMIN, which does not exist"},
 
 	// Quantities.
 	{name: "CPU limit with an unknown suffix", daemonSet: container("resources", obj{"limits": obj{"cpu": "1.5x"}}),
 		summary: "Invalid Kubernetes quantity", path: containerPath + `.resources.limits["cpu"]`,
-		serverJSON: container("resources", obj{"limits": obj{"cpu": "1.5x"}})},
+		serverJSON: container("resources", obj{"limits": obj{"cpu": "1.5x"}}),
+		agent:      set("resources", obj{"cpu_limit": "1.5x"}), agentPath: "resources.cpu_limit"},
 	{name: "memory request in words", daemonSet: container("resources", obj{"requests": obj{"memory": "lots"}}),
 		summary: "Invalid Kubernetes quantity", path: containerPath + `.resources.requests["memory"]`,
 		serverJSON: container("resources", obj{"requests": obj{"memory": "lots"}})},
 	{name: "negative memory limit", daemonSet: container("resources", obj{"limits": obj{"memory": "-1Gi"}}),
-		summary: "Invalid resource quantity", path: containerPath + `.resources.limits["memory"]`},
+		summary: "Invalid resource quantity", path: containerPath + `.resources.limits["memory"]`,
+		agent: set("resources", obj{"memory_limit": "-1Gi", "memory_request": "-2Gi"}), agentPath: "resources.memory_limit"},
 	{name: "CPU request above its limit", daemonSet: container("resources", obj{"requests": obj{"cpu": "2"}, "limits": obj{"cpu": "1"}}),
-		summary: "Resource request exceeds its limit", path: containerPath + `.resources.requests["cpu"]`},
+		summary: "Resource request exceeds its limit", path: containerPath + `.resources.requests["cpu"]`,
+		agent: set("resources", obj{"cpu_request": "2", "cpu_limit": "1"}), agentPath: "resources.cpu_request"},
+	{name: "request above the limit, with the agent's default limit", daemonSet: container("resources", obj{"requests": obj{"memory": "512Mi"}, "limits": obj{"memory": "256Mi"}}),
+		summary: "Resource request exceeds its limit", path: containerPath + `.resources.requests["memory"]`,
+		agent: set("resources", obj{"memory_request": "512Mi"}), agentPath: "resources.memory_request"},
 
 	// Probes.
-	{name: "probe without a handler", daemonSet: container("readiness_probe", obj{"period_seconds": 5}), summary: "Invalid probe", path: containerPath + ".readiness_probe"},
+	{name: "probe without a handler", daemonSet: container("readiness_probe", obj{"period_seconds": 5}), summary: "Invalid probe", path: containerPath + ".readiness_probe",
+		agent: set("readiness_probe", obj{"period_seconds": 5}), agentPath: "readiness_probe"},
+	{name: "readiness probe with two handlers", daemonSet: container("readiness_probe", obj{"exec": obj{"command": list{"true"}}, "http_get": obj{"port": "8080"}}),
+		summary: "Invalid probe", path: containerPath + ".readiness_probe",
+		agent: set("readiness_probe", obj{"exec": obj{"command": list{"true"}}, "http_get": obj{"port": 8080}}), agentPath: "readiness_probe"},
 	{name: "probe with two handlers", daemonSet: container("liveness_probe", obj{"exec": obj{"command": list{"true"}}, "tcp_socket": obj{"port": "8080"}}),
 		summary: "Invalid probe", path: containerPath + ".liveness_probe"},
 	{name: "probe port 0", daemonSet: container("liveness_probe", obj{"http_get": obj{"port": "0"}}), summary: "Invalid port", path: containerPath + ".liveness_probe.http_get.port"},
-	{name: "probe port above 65535", daemonSet: container("readiness_probe", obj{"http_get": obj{"port": "70000"}}), summary: "Invalid port", path: containerPath + ".readiness_probe.http_get.port"},
+	{name: "probe port above 65535", daemonSet: container("readiness_probe", obj{"http_get": obj{"port": "70000"}}), summary: "Invalid port", path: containerPath + ".readiness_probe.http_get.port",
+		agent: set("readiness_probe", obj{"http_get": obj{"port": 70000}}), agentPath: "readiness_probe.http_get.port"},
 	{name: "probe port name with an underscore", daemonSet: container("startup_probe", obj{"tcp_socket": obj{"port": "metrics_port"}}),
 		summary: "Invalid port", path: containerPath + ".startup_probe.tcp_socket.port"},
 	{name: "negative probe period", daemonSet: container("readiness_probe", obj{"exec": obj{"command": list{"true"}}, "period_seconds": -1}),
 		summary: "Invalid number", path: containerPath + ".readiness_probe.period_seconds"},
 	{name: "liveness probe needing two successes", daemonSet: container("liveness_probe", obj{"exec": obj{"command": list{"true"}}, "success_threshold": 2}),
 		summary: "Invalid probe setting", path: containerPath + ".liveness_probe.success_threshold"},
-	{name: "exec probe without a command", daemonSet: container("liveness_probe", obj{"exec": obj{"command": list{}}}),
-		summary: "Missing probe command", path: containerPath + ".liveness_probe.exec.command"},
+	{name: "exec probe without a command", daemonSet: container("readiness_probe", obj{"exec": obj{"command": list{}}}),
+		summary: "Missing probe command", path: containerPath + ".readiness_probe.exec.command",
+		agent: set("readiness_probe", obj{"exec": obj{"command": list{}}}), agentPath: "readiness_probe.exec.command"},
 
 	// Ports.
 	{name: "port without a container port", daemonSet: container("ports", list{obj{"name": "metrics"}}), summary: "Missing container port", path: containerPath + ".ports[0].container_port"},
-	{name: "container port above 65535", daemonSet: container("ports", list{obj{"container_port": 70000}}), summary: "Invalid port", path: containerPath + ".ports[0].container_port"},
-	{name: "host port above 65535", daemonSet: container("ports", list{obj{"container_port": 9100, "host_port": 70000}}), summary: "Invalid port", path: containerPath + ".ports[0].host_port"},
+	{name: "container port above 65535", daemonSet: container("ports", list{obj{"container_port": 70000}}), summary: "Invalid port", path: containerPath + ".ports[0].container_port",
+		agent: set("ports", list{obj{"container_port": 70000}}), agentPath: "ports[0].container_port"},
+	{name: "host port above 65535", daemonSet: container("ports", list{obj{"container_port": 9100, "host_port": 70000}}), summary: "Invalid port", path: containerPath + ".ports[0].host_port",
+		agent: set("ports", list{obj{"container_port": 9100, "host_port": 70000}}), agentPath: "ports[0].host_port"},
 	{name: "port name longer than 15", daemonSet: container("ports", list{obj{"name": "metrics-endpoint", "container_port": 9100}}),
-		summary: "Invalid port name", path: containerPath + ".ports[0].name"},
+		summary: "Invalid port name", path: containerPath + ".ports[0].name",
+		agent: set("ports", list{obj{"name": "metrics-endpoint", "container_port": 9100}}), agentPath: "ports[0].name"},
 	{name: "port protocol HTTP", daemonSet: container("ports", list{obj{"container_port": 9100, "protocol": "HTTP"}}),
-		summary: "Invalid port protocol", path: containerPath + ".ports[0].protocol"},
+		summary: "Invalid port protocol", path: containerPath + ".ports[0].protocol",
+		agent: set("ports", list{obj{"container_port": 9100, "protocol": "HTTP"}}), agentPath: "ports[0].protocol"},
 	{name: "port name used twice", daemonSet: container("ports", list{obj{"name": "metrics", "container_port": 9100}, obj{"name": "metrics", "container_port": 9101}}),
-		summary: "Duplicate port name", path: containerPath + ".ports[1].name"},
+		summary: "Duplicate port name", path: containerPath + ".ports[1].name",
+		agent: set("ports", list{obj{"name": "metrics", "container_port": 9100}, obj{"name": "metrics", "container_port": 9101}}), agentPath: "ports[1].name"},
+	{name: "port declared twice", daemonSet: container("ports", list{obj{"container_port": 9100}, obj{"container_port": 9100, "protocol": "TCP"}}),
+		summary: "Duplicate port", path: containerPath + ".ports[1].container_port",
+		agent: set("ports", list{obj{"container_port": 9100}, obj{"container_port": 9100, "protocol": "TCP"}}), agentPath: "ports[1].container_port"},
+	{name: "host port bound twice", daemonSet: container("ports", list{obj{"container_port": 80, "host_port": 8080}, obj{"container_port": 81, "host_port": 8080}}),
+		summary: "Duplicate host port", path: containerPath + ".ports[1].host_port",
+		agent: set("ports", list{obj{"container_port": 80, "host_port": 8080}, obj{"container_port": 81, "host_port": 8080}}), agentPath: "ports[1].host_port"},
+	{name: "host port other than the container port with host networking", daemonSet: func(config obj) {
+		podSpec("host_network", true)(config)
+		container("ports", list{obj{"container_port": 9100, "host_port": 9200}})(config)
+	}, summary: "Host port differs from the container port", path: containerPath + ".ports[0].host_port",
+		agent: func(config obj) {
+			config["host_network"] = true
+			config["ports"] = list{obj{"container_port": 9100, "host_port": 9200}}
+		},
+		agentPath: "ports[0].host_port"},
 
 	// Tolerations.
 	{name: "toleration operator Sometimes", daemonSet: podSpec("tolerations", list{obj{"key": "dedicated", "operator": "Sometimes"}}),
@@ -272,9 +345,24 @@ var invalidCases = []invalidCase{
 	{name: "host path without a path", daemonSet: podSpec("volumes", list{obj{"name": "logs", "host_path": obj{"path": ""}}}),
 		summary: "Missing host path", path: podSpecAt + ".volumes[0].host_path.path"},
 	{name: "host path climbing out", daemonSet: podSpec("volumes", list{obj{"name": "logs", "host_path": obj{"path": "/var/log/../../etc"}}}),
-		summary: "Invalid host path", path: podSpecAt + ".volumes[0].host_path.path"},
+		summary: "Invalid host path", path: podSpecAt + ".volumes[0].host_path.path",
+		agent: set("host_paths", list{obj{"path": "/var/log/../../etc"}}), agentPath: "host_paths[0].path"},
+	{name: "host path that is relative", daemonSet: podSpec("volumes", list{obj{"name": "logs", "host_path": obj{"path": "var/log"}}}),
+		summary: "Invalid host path", path: podSpecAt + ".volumes[0].host_path.path", serverAccepts: "the kubelet cannot mount it",
+		agent: set("host_paths", list{obj{"path": "var/log"}}), agentPath: "host_paths[0].path"},
 	{name: "host path of an unknown type", daemonSet: podSpec("volumes", list{obj{"name": "logs", "host_path": obj{"path": "/var/log", "type": "Dir"}}}),
-		summary: "Invalid host path type", path: podSpecAt + ".volumes[0].host_path.type"},
+		summary: "Invalid host path type", path: podSpecAt + ".volumes[0].host_path.type",
+		agent: set("host_paths", list{obj{"path": "/var/log", "type": "Dir"}}), agentPath: "host_paths[0].type"},
+	{name: "two volumes mounted at one path", daemonSet: func(config obj) {
+		podSpec("volumes", list{obj{"name": "a", "empty_dir": obj{}}, obj{"name": "b", "empty_dir": obj{}}})(config)
+		container("volume_mounts", list{obj{"name": "a", "mount_path": "/data"}, obj{"name": "b", "mount_path": "/data"}})(config)
+	}, summary: "Duplicate mount path", path: containerPath + ".volume_mounts[1].mount_path",
+		agent: set("host_paths", list{obj{"path": "/var/log", "mount_path": "/data"}, obj{"path": "/srv", "mount_path": "/data"}}), agentPath: "host_paths[1].mount_path"},
+	{name: "mount path that is relative", daemonSet: func(config obj) {
+		podSpec("volumes", list{obj{"name": "a", "empty_dir": obj{}}})(config)
+		container("volume_mounts", list{obj{"name": "a", "mount_path": "data"}})(config)
+	}, summary: "Invalid mount path", path: containerPath + ".volume_mounts[0].mount_path", serverAccepts: "the kubelet cannot mount it",
+		agent: set("host_paths", list{obj{"path": "/var/log", "mount_path": "host/log"}}), agentPath: "host_paths[0].mount_path"},
 	{name: "volume name with capitals", daemonSet: podSpec("volumes", list{obj{"name": "Logs", "host_path": obj{"path": "/var/log"}}}),
 		summary: "Invalid volume name", path: podSpecAt + ".volumes[0].name"},
 	{name: "mount of an undefined volume", daemonSet: container("volume_mounts", list{obj{"name": "logs", "mount_path": "/var/log"}}),
@@ -285,11 +373,22 @@ var invalidCases = []invalidCase{
 	{name: "negative revision_history_limit", daemonSet: set("spec.revision_history_limit", -1), summary: "Invalid number", path: "spec.revision_history_limit"},
 	{name: "update strategy Rolling", daemonSet: set("spec.update_strategy", obj{"type": "Rolling"}), summary: "Invalid update strategy", path: "spec.update_strategy.type"},
 	{name: "max_unavailable above 100%", daemonSet: set("spec.update_strategy", obj{"rolling_update": obj{"max_unavailable": "110%"}}),
-		summary: "Invalid rolling update", path: "spec.update_strategy.rolling_update.max_unavailable"},
+		summary: "Invalid number or percentage", path: "spec.update_strategy.rolling_update.max_unavailable",
+		agent: set("max_unavailable", "110%"), agentPath: "max_unavailable"},
 	{name: "max_unavailable 0 without surge", daemonSet: set("spec.update_strategy", obj{"rolling_update": obj{"max_unavailable": "0"}}),
-		summary: "Invalid rolling update", path: "spec.update_strategy.rolling_update.max_unavailable"},
+		summary: "Invalid rolling update", path: "spec.update_strategy.rolling_update.max_unavailable",
+		agent: set("max_unavailable", "0"), agentPath: "max_unavailable"},
 	{name: "max_surge with the default max_unavailable", daemonSet: set("spec.update_strategy", obj{"rolling_update": obj{"max_surge": "1"}}),
-		summary: "Invalid rolling update", path: "spec.update_strategy.rolling_update.max_surge"},
+		summary: "Invalid rolling update", path: "spec.update_strategy.rolling_update.max_surge",
+		agent: set("max_surge", "1"), agentPath: "max_surge"},
+	{name: "max_surge with a host port", daemonSet: func(config obj) {
+		set("spec.update_strategy", obj{"rolling_update": obj{"max_unavailable": "0", "max_surge": "1"}})(config)
+		container("ports", list{obj{"container_port": 9100, "host_port": 9100}})(config)
+	}, summary: "Surge with host ports", path: "spec.update_strategy.rolling_update.max_surge", serverAccepts: "every update after the create stalls on the first node",
+		agent: func(config obj) {
+			config["max_unavailable"], config["max_surge"] = "0", "1"
+			config["ports"] = list{obj{"container_port": 9100, "host_port": 9100}}
+		}, agentPath: "max_surge"},
 	{name: "max_unavailable beyond int32", daemonSet: set("spec.update_strategy", obj{"rolling_update": obj{"max_unavailable": "2147483648"}}),
 		summary: "Invalid Kubernetes int-or-string", path: "spec.update_strategy.rolling_update.max_unavailable",
 		serverJSON: set("spec.updateStrategy", obj{"type": "RollingUpdate", "rollingUpdate": obj{"maxUnavailable": 2147483648}})},
@@ -303,15 +402,12 @@ var invalidCases = []invalidCase{
 	{name: "empty field manager", daemonSet: set("field_manager", ""), summary: "Invalid Attribute Value Length", path: "field_manager"},
 	{name: "delete propagation Sideways", daemonSet: set("delete_propagation", "Sideways"), summary: "Invalid Attribute Value Match", path: "delete_propagation"},
 
-	// kubedaemon_node_agent, whose host paths are arguments of their own.
+	// The node agent's own rules.
 	{name: "node agent name with an underscore", nodeAgent: set("name", "node_agent"), summary: "Invalid node agent name", path: "name"},
-	{name: "node agent host path that is relative", nodeAgent: set("host_paths", list{obj{"path": "var/log"}}),
-		summary: "Invalid absolute path", path: "host_paths[0].path"},
-	{name: "node agent host path climbing out", nodeAgent: set("host_paths", list{obj{"path": "/var/log/../../etc"}}),
-		summary: "Invalid absolute path", path: "host_paths[0].path"},
-	{name: "node agent mount path that is relative", nodeAgent: set("host_paths", list{obj{"path": "/var/log", "mount_path": "host/log"}}),
-		summary: "Invalid absolute path", path: "host_paths[0].mount_path"},
-	{name: "node agent image with a space", nodeAgent: set("image", "fluent bit:3.2"), summary: "Invalid container image", path: "image"},
+	{name: "node agent label it sets itself", nodeAgent: set("labels", obj{"app.kubernetes.io/name": "other"}), summary: "Reserved label", path: `labels["app.kubernetes.io/name"]`},
+	{name: "node agent NODE_NAME set twice", nodeAgent: set("env", obj{"NODE_NAME": "x"}), summary: "NODE_NAME is set twice", path: `env["NODE_NAME"]`},
+	{name: "node agent on an existing ServiceAccount without its name", nodeAgent: set("create_service_account", false),
+		summary: "Missing ServiceAccount name", path: "service_account_name"},
 
 	// Import IDs.
 	{name: "import ID without a namespace", importID: "agent", summary: "Invalid import ID"},
@@ -390,23 +486,56 @@ func TestValidationTable(t *testing.T) {
 	}
 	for _, tc := range invalidCases {
 		t.Run(tc.name, func(t *testing.T) {
-			diags := tc.validate(t, ctx, server, schemas)
-			for _, d := range diags {
-				if d.Severity == tfprotov6.DiagnosticSeverityError && d.Summary == tc.summary && pathString(d.Attribute) == tc.path {
-					return
+			for _, rc := range tc.resources() {
+				var diags []*tfprotov6.Diagnostic
+				if tc.provider != nil || tc.importID != "" {
+					diags = tc.validate(t, ctx, server, schemas)
+				} else {
+					diags = validateResource(t, ctx, server, schemas, rc)
 				}
+				checkOneError(t, rc.typeName, diags, tc.summary, rc.path)
 			}
-			var got []string
-			for _, d := range diags {
-				got = append(got, fmt.Sprintf("%s at %q: %s", d.Summary, pathString(d.Attribute), d.Detail))
-			}
-			t.Errorf("want the error %q at %q, got:\n  %s", tc.summary, tc.path, strings.Join(got, "\n  "))
 		})
 	}
 }
 
-// validate makes the requests Terraform makes before any that needs the cluster, and returns their
-// diagnostics.
+// checkOneError expects the error summary at path among diags, once: a finding reported twice
+// would print twice.
+func checkOneError(t *testing.T, typeName string, diags []*tfprotov6.Diagnostic, summary, path string) {
+	t.Helper()
+	found := 0
+	var got []string
+	for _, d := range diags {
+		if d.Severity == tfprotov6.DiagnosticSeverityError && d.Summary == summary && pathString(d.Attribute) == path {
+			found++
+		}
+		got = append(got, fmt.Sprintf("%s at %q: %s", d.Summary, pathString(d.Attribute), d.Detail))
+	}
+	if found != 1 {
+		t.Errorf("%s: want the error %q at %q once, got:\n  %s", typeName, summary, path, strings.Join(got, "\n  "))
+	}
+}
+
+// validateResource makes the requests terraform plan makes for a new resource: the node agent's
+// DaemonSet rules run on its plan, where its defaults are filled in.
+func validateResource(t *testing.T, ctx context.Context, server tfprotov6.ProviderServer, schemas *tfprotov6.GetProviderSchemaResponse, rc resourceCase) []*tfprotov6.Diagnostic {
+	t.Helper()
+	if rc.typeName == "kubedaemon_node_agent" {
+		diags, _ := agentPlanRequests(t, rc.config)
+		return diags
+	}
+	resp, err := server.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{
+		TypeName: rc.typeName,
+		Config:   dynamicValue(t, schemas.ResourceSchemas[rc.typeName].ValueType(), rc.config),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Diagnostics
+}
+
+// validate makes the requests Terraform makes, for a provider or import case, before any that
+// needs the cluster, and returns their diagnostics.
 func (tc invalidCase) validate(t *testing.T, ctx context.Context, server tfprotov6.ProviderServer, schemas *tfprotov6.GetProviderSchemaResponse) []*tfprotov6.Diagnostic {
 	t.Helper()
 	switch {
@@ -431,15 +560,8 @@ func (tc invalidCase) validate(t *testing.T, ctx context.Context, server tfproto
 		}
 		return configured.Diagnostics
 	default:
-		typeName, config := tc.resourceConfig()
-		resp, err := server.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{
-			TypeName: typeName,
-			Config:   dynamicValue(t, schemas.ResourceSchemas[typeName].ValueType(), config),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.Diagnostics
+		t.Fatalf("%s: not a provider or import case", tc.name)
+		return nil
 	}
 }
 
@@ -459,10 +581,14 @@ func dynamicValue(t *testing.T, typ tftypes.Type, config obj) *tfprotov6.Dynamic
 }
 
 // terraformValue converts a configuration written as Go values into a value of typ, as Terraform
-// would send it: attributes left out are null.
+// would send it: obj for objects and maps (map[string]string too), list for lists and sets, string,
+// bool and int, and unknown for a value not known yet; attributes left out are null.
 func terraformValue(typ tftypes.Type, v any) (tftypes.Value, error) {
-	if v == nil {
+	switch v.(type) {
+	case nil:
 		return tftypes.NewValue(typ, nil), nil
+	case unknownValue:
+		return tftypes.NewValue(typ, tftypes.UnknownValue), nil
 	}
 	switch typ := typ.(type) {
 	case tftypes.Object:
@@ -489,6 +615,12 @@ func terraformValue(typ tftypes.Type, v any) (tftypes.Value, error) {
 	case tftypes.Set:
 		return elements(typ, typ.ElementType, v)
 	case tftypes.Map:
+		if strings, ok := v.(map[string]string); ok {
+			v = obj{}
+			for k, e := range strings {
+				v.(obj)[k] = e
+			}
+		}
 		given, ok := v.(obj)
 		if !ok {
 			return tftypes.Value{}, fmt.Errorf("want a map, got %T", v)
@@ -511,6 +643,11 @@ func terraformValue(typ tftypes.Type, v any) (tftypes.Value, error) {
 	}
 	return tftypes.NewValue(typ, v), nil
 }
+
+// unknownValue stands for a value Terraform does not know at plan time, e.g. another resource's ID.
+type unknownValue struct{}
+
+var unknown unknownValue
 
 func elements(typ, elementType tftypes.Type, v any) (tftypes.Value, error) {
 	given, ok := v.(list)
@@ -575,32 +712,37 @@ func TestAccValidationTable(t *testing.T) {
 	}()
 	host := "https://" + listener.Addr().String()
 	for _, tc := range invalidCases {
-		t.Run(tc.name, func(t *testing.T) {
-			step := resource.TestStep{ExpectError: regexp.MustCompile(`Error: ` + wrapped(tc.summary)), PlanOnly: true}
-			// Any request the provider made would go to the listener, unless the case sets a host.
-			providerArguments := obj{"host": host}
-			maps.Copy(providerArguments, tc.provider)
-			if tc.importID != "" {
-				step.PlanOnly, step.ResourceName, step.ImportState, step.ImportStateId = false, daemonSetAddress, true, tc.importID
-			}
-			typeName, config := tc.resourceConfig()
-			step.Config = hclBlock(`provider "kubedaemon"`, providerArguments) + hclBlock(`resource "`+typeName+`" "test"`, config)
-			if tc.importID != "" {
-				step.Config = testedProviderRequirement() + step.Config
-			}
-			before := connections.Load()
-			// Deferred, so that it also runs when resource.Test fails the case.
-			defer func() {
-				if n := connections.Load() - before; n > 0 {
-					t.Errorf("the provider opened %d connections to the cluster for a configuration it should refuse before", n)
-				}
-			}()
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Steps:                    []resource.TestStep{step},
-			})
-		})
+		for _, rc := range tc.resources() {
+			t.Run(tc.name+"/"+rc.typeName, func(t *testing.T) { planRefused(t, tc, rc, host, &connections) })
+		}
 	}
+}
+
+// planRefused plans one configuration of a case with Terraform: it must fail with the case's
+// summary, and open no connection to host.
+func planRefused(t *testing.T, tc invalidCase, rc resourceCase, host string, connections *atomic.Int64) {
+	step := resource.TestStep{ExpectError: regexp.MustCompile(`Error: ` + wrapped(tc.summary)), PlanOnly: true}
+	// Any request the provider made would go to the listener, unless the case sets a host.
+	providerArguments := obj{"host": host}
+	maps.Copy(providerArguments, tc.provider)
+	if tc.importID != "" {
+		step.PlanOnly, step.ResourceName, step.ImportState, step.ImportStateId = false, daemonSetAddress, true, tc.importID
+	}
+	step.Config = hclBlock(`provider "kubedaemon"`, providerArguments) + hclBlock(`resource "`+rc.typeName+`" "test"`, rc.config)
+	if tc.importID != "" {
+		step.Config = testedProviderRequirement() + step.Config
+	}
+	before := connections.Load()
+	// Deferred, so that it also runs when resource.Test fails the case.
+	defer func() {
+		if n := connections.Load() - before; n > 0 {
+			t.Errorf("the provider opened %d connections to the cluster for a configuration it should refuse before", n)
+		}
+	}()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    []resource.TestStep{step},
+	})
 }
 
 // hclBlock renders a block whose arguments are given as Go values; the provider's exec is a nested
@@ -730,12 +872,20 @@ func TestAccValidationTable_apiServerAgrees(t *testing.T) {
 			config := baseDaemonSet()
 			tc.daemonSet(config)
 			err := apply(t, config, tc.serverJSON)
+			if tc.serverAccepts != "" {
+				if err != nil {
+					t.Errorf("the API server now refuses what the rule says it accepts (%s): %v", tc.serverAccepts, err)
+				}
+				return
+			}
 			// An invalid namespace name is one no namespace can have: the server finds none.
 			// A value its Go types cannot hold fails the server's decoding of the apply patch, which it
-			// answers with 500 Internal Error.
+			// answers with 500 Internal Error; so does a list whose entries share the key that server-side
+			// apply merges them by (two mounts at one path).
 			refused := apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) ||
 				apierrors.IsNotFound(err) && strings.HasPrefix(tc.path, "metadata.namespace") ||
-				tc.serverJSON != nil && apierrors.IsInternalError(err) && strings.Contains(err.Error(), "unable to convert unstructured object")
+				tc.serverJSON != nil && apierrors.IsInternalError(err) && strings.Contains(err.Error(), "unable to convert unstructured object") ||
+				apierrors.IsInternalError(err) && strings.Contains(err.Error(), "duplicate entries for key")
 			if !refused {
 				t.Errorf("the provider refuses it with %q at %s, the API server answers %v", tc.summary, tc.path, err)
 			}
