@@ -111,8 +111,15 @@ func TestAccDaemonSet_nodesJoiningDuringTheWait(t *testing.T) {
 		joined   []string
 		joinErrs []error
 		done     = make(chan struct{})
+		// The cleanup ends the goroutine (ended) and waits for it (adding) before it deletes the
+		// joined nodes: when the apply fails before the DaemonSet exists, a node created after the
+		// cleanup read joined would stay in the cluster and change every later test's node count.
+		ended  = make(chan struct{})
+		adding sync.WaitGroup
 	)
 	t.Cleanup(func() {
+		close(ended)
+		adding.Wait()
 		mu.Lock()
 		defer mu.Unlock()
 		for _, name := range joined {
@@ -122,13 +129,20 @@ func TestAccDaemonSet_nodesJoiningDuringTheWait(t *testing.T) {
 	addNodesWhenDaemonSetAppears := func() {
 		// The nodes are created from another goroutine while terraform applies; errors are
 		// reported when the step's checks run, since t.Fatal must stay on the test's goroutine.
-		go func() {
+		adding.Go(func() {
 			deadline := time.Now().Add(60 * time.Second)
-			for time.Now().Before(deadline) {
+			for {
 				if _, err := cs.AppsV1().DaemonSets(ns).Get(context.Background(), "agent", metav1.GetOptions{}); err == nil {
 					break
 				}
-				time.Sleep(100 * time.Millisecond)
+				if time.Now().After(deadline) {
+					return // no node joins; the step's check, if it runs, says so
+				}
+				select {
+				case <-ended:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
 			}
 			once.Do(func() {
 				defer close(done)
@@ -140,7 +154,7 @@ func TestAccDaemonSet_nodesJoiningDuringTheWait(t *testing.T) {
 					mu.Unlock()
 				}
 			})
-		}()
+		})
 	}
 
 	resource.Test(t, resource.TestCase{
@@ -350,7 +364,7 @@ func TestAccDaemonSet_invalidConfig(t *testing.T) {
 		{"duplicate container", daemonSetConfig{namespace: "default", name: "a", app: "a",
 			podSpecExtra: `init_containers = [{ name = "agent", image = "x" }]`}, `Duplicate container name`},
 		{"bad template label", daemonSetConfig{namespace: "default", name: "a", app: "not a label value"}, `Invalid label`},
-		{"missing image", daemonSetConfig{namespace: "default", name: "a", app: "a", image: " "}, `Missing image`},
+		{"missing image", daemonSetConfig{namespace: "default", name: "a", app: "a", image: " "}, `Invalid container image`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

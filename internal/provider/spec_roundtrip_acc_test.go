@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	appsv1 "k8s.io/api/apps/v1"
 
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeschema"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8stypes "k8s.io/apimachinery/pkg/types"
@@ -69,7 +70,7 @@ func TestAccSpecRoundTrip_generated(t *testing.T) {
 		case r.err != "":
 			t.Errorf("%s: %s", cases[i], r.err)
 		case r.rejected:
-			rejected++ // invalid on its own (an image pull policy "x", a port 0): the API server says no
+			rejected++ // invalid on its own (an image pull policy "x", a port 0): the API server or the provider's rules say no
 		case r.dropped:
 			droppedByServer++
 		default:
@@ -167,11 +168,21 @@ func roundTripOnServer(t *testing.T, ctx context.Context, cs kubernetes.Interfac
 	return caseResult{importExact: exact}
 }
 
+// dryRunApply sends the plan as the provider would, in a dry run, after the provider's own plan-time
+// rules, which refuse a few things the server accepts (a capability "x", a surge beside a host
+// port): what either refuses, Terraform could not apply.
 func dryRunApply(ctx context.Context, cs kubernetes.Interface, namespace string, plan *daemonSetModel) (*appsv1.DaemonSet, error) {
 	plan.Metadata = types.ObjectValueMust(metadataAttrTypes, map[string]attr.Value{
 		"name": types.StringValue("generated"), "namespace": types.StringValue(namespace),
 		"labels": types.MapNull(types.StringType), "annotations": types.MapNull(types.StringType),
 	})
+	ds, diags := plan.daemonSetObject(ctx)
+	if diags.HasError() {
+		return nil, fmt.Errorf("%v", diags)
+	}
+	if findings := daemonset.Validate(ds); len(findings) > 0 {
+		return nil, fmt.Errorf("the provider's rules refuse it: %v", findings)
+	}
 	// The request the provider makes: the configuration's JSON, empty lists included.
 	desired, diags := plan.desiredObject(ctx)
 	if diags.HasError() {

@@ -616,10 +616,11 @@ func terraformValue(typ tftypes.Type, v any) (tftypes.Value, error) {
 		return elements(typ, typ.ElementType, v)
 	case tftypes.Map:
 		if strings, ok := v.(map[string]string); ok {
-			v = obj{}
+			m := obj{}
 			for k, e := range strings {
-				v.(obj)[k] = e
+				m[k] = e
 			}
+			v = m
 		}
 		given, ok := v.(obj)
 		if !ok {

@@ -3,9 +3,7 @@ package rollout
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -15,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/utils/ptr"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
 )
@@ -86,28 +83,6 @@ func Wait(ctx context.Context, cs kubernetes.Interface, namespace, name string, 
 		relisted:   map[string]bool{},
 	}
 	return w.run(ctx, ws)
-}
-
-// judgeKey holds what a node's verdict depends on besides the node and its pods: the DaemonSet
-// object, its spec and its current revision.
-type judgeKey struct {
-	uid        types.UID
-	generation int64
-	revision   string
-}
-
-// nodeVerdict is what the wait keeps of a node's report.
-type nodeVerdict struct {
-	// uncovered: counted and not covered; podMissing: uncovered because it has no pod.
-	uncovered, podMissing bool
-	// notReady: eligible, not Ready, and therefore not counted.
-	notReady bool
-}
-
-// revisionKey holds the DaemonSet fields whose change can bring a new current revision.
-type revisionKey struct {
-	generation, observedGeneration int64
-	collisionCount                 int32
 }
 
 // waiter is the state of one Wait, owned by its goroutine.
@@ -285,90 +260,6 @@ func (w *waiter) goneSinceTheWaitBegan(ctx context.Context) bool {
 	return false
 }
 
-// judgeNodes judges again the nodes that changes touched, every node when the DaemonSet's spec or
-// current revision changed or a cache was listed again, and the nodes whose pod has just become
-// available; it returns the nodes it judged.
-func (w *waiter) judgeNodes(now time.Time) []string {
-	touched, all := w.touched.take()
-	key := judgeKey{w.ds.UID, w.ds.Generation, coverage.CurrentRevisionHash(w.ds, w.revisions)}
-	if w.judge == nil || key != w.judgeOf {
-		w.judge, w.judgeOf, all = coverage.NewJudge(w.ds, w.revisions, w.opts.CountNotReadyNodes), key, true
-	}
-	if all || touched == nil {
-		touched = map[string]bool{}
-	}
-	if all {
-		w.verdicts, w.uncovered, w.podMissing, w.pending = make(map[string]nodeVerdict, len(w.verdicts)), 0, 0, map[string]time.Time{}
-		for _, name := range w.nodes.ListKeys() {
-			touched[name] = true
-		}
-	}
-	for name, at := range w.pending {
-		if !at.After(now) {
-			touched[name] = true
-		}
-	}
-	judged := make([]string, 0, len(touched))
-	for name := range touched {
-		if w.verdicts[name].uncovered {
-			w.uncovered--
-		}
-		if w.verdicts[name].podMissing {
-			w.podMissing--
-		}
-		delete(w.verdicts, name)
-		delete(w.pending, name)
-		obj, exists, _ := w.nodes.GetByKey(name)
-		node, ok := obj.(*corev1.Node)
-		if !exists || !ok {
-			continue
-		}
-		pods := podsOn(w.pods, name)
-		w.noteUnlisted(pods)
-		nr := w.judge.Node(node, pods, now)
-		v := nodeVerdict{uncovered: nr.Counted && !nr.Covered, notReady: nr.Eligible && !nr.Counted}
-		v.podMissing = v.uncovered && nr.Reason == coverage.ReasonPodMissing
-		if v.uncovered {
-			w.uncovered++
-		}
-		if v.podMissing {
-			w.podMissing++
-		}
-		w.verdicts[name] = v
-		if at := nextAvailable(pods, w.ds.Spec.MinReadySeconds, now); !at.IsZero() {
-			w.pending[name] = at
-		}
-		judged = append(judged, name)
-	}
-	return judged
-}
-
-// podsOn returns the cached pods bound to or aimed at the node.
-func podsOn(pods *watchedStore, node string) []*corev1.Pod {
-	objs, _ := pods.ByIndex(podsByNode, node)
-	out := make([]*corev1.Pod, 0, len(objs))
-	for _, obj := range objs {
-		if pod, ok := obj.(*corev1.Pod); ok {
-			out = append(out, pod)
-		}
-	}
-	return out
-}
-
-// noteUnlisted notes the first revision hash among pods that the listed revisions lack and that has
-// not made a list of its own yet.
-func (w *waiter) noteUnlisted(pods []*corev1.Pod) {
-	if w.unlisted != "" {
-		return
-	}
-	for _, hash := range unlistedRevisions(w.ds, w.revisions, pods) {
-		if !w.relisted[hash] {
-			w.unlisted = hash
-			return
-		}
-	}
-}
-
 // cannotCreatePods is called while counted nodes lack their pod: it returns a *CreateFailedError
 // when, since the wait began, the controller reported a failure to create pods of the current
 // template that waiting cannot mend; otherwise nil.
@@ -395,88 +286,9 @@ func (w *waiter) computeReport(now time.Time) bool {
 	return true
 }
 
-// readRevisions lists the DaemonSet's ControllerRevisions again when the DaemonSet changed in a way
-// that can bring a new revision. A failed list is retried with backoff; until it succeeds no report
-// is computed, since the revisions held are those of an older state.
-func (w *waiter) readRevisions(ctx context.Context, ds *appsv1.DaemonSet, now time.Time) error {
-	key := revisionKey{ds.Generation, ds.Status.ObservedGeneration, ptr.Deref(ds.Status.CollisionCount, 0)}
-	if w.revisionsRead && key == w.revisionsOf && w.unlisted == "" {
-		return nil
-	}
-	w.revisionsRead = false
-	if now.Before(w.retryAt) {
-		w.wakeAt = w.retryAt
-		return nil
-	}
-	revisions, err := listRevisions(ctx, w.cs, ds, w.selector)
-	if err != nil {
-		if denied := (*PermissionError)(nil); errors.As(err, &denied) {
-			return err
-		}
-		if ctx.Err() != nil {
-			return nil //nolint:nilerr // the wait is ending; its loop reports why
-		}
-		w.revisionErr = err
-		w.retryDelay = min(max(2*w.retryDelay, 250*time.Millisecond), 5*time.Second)
-		w.retryAt = now.Add(w.retryDelay)
-		w.wakeAt = w.retryAt
-		return nil
-	}
-	w.revisions, w.revisionsOf, w.revisionsRead = revisions, key, true
-	w.retryAt, w.retryDelay, w.revisionErr = time.Time{}, 0, nil
-	if w.unlisted != "" {
-		w.relisted[w.unlisted] = true
-		w.unlisted = ""
-	}
-	return nil
-}
-
-// warnNotReady reports those of the judged nodes that are eligible and not Ready, if not reported
-// before.
-func (w *waiter) warnNotReady(judged []string) {
-	if w.opts.NotReadyWarning == nil {
-		return
-	}
-	var fresh []string
-	for _, node := range judged {
-		if w.verdicts[node].notReady && !w.warned[node] {
-			w.warned[node] = true
-			fresh = append(fresh, node)
-		}
-	}
-	if len(fresh) > 0 {
-		slices.Sort(fresh)
-		w.opts.NotReadyWarning(fresh)
-	}
-}
-
 func (w *waiter) incomplete(cause error) error {
 	if w.revisionErr != nil {
 		cause = fmt.Errorf("%w (the last attempt to list its ControllerRevisions failed: %v)", cause, w.revisionErr)
 	}
 	return &IncompleteError{Namespace: w.namespace, Name: w.name, Report: w.report, Cause: cause, unread: !w.reported}
-}
-
-// nextAvailable returns the first moment after now at which a Ready pod will have been Ready for
-// minReadySeconds, or the zero time: no event marks that moment, so the wait sets a timer for it.
-func nextAvailable(pods []*corev1.Pod, minReadySeconds int32, now time.Time) time.Time {
-	var next time.Time
-	if minReadySeconds <= 0 {
-		return next
-	}
-	for _, pod := range pods {
-		if pod.DeletionTimestamp != nil {
-			continue
-		}
-		for _, c := range pod.Status.Conditions {
-			if c.Type != corev1.PodReady || c.Status != corev1.ConditionTrue || c.LastTransitionTime.IsZero() {
-				continue
-			}
-			at := c.LastTransitionTime.Add(time.Duration(minReadySeconds) * time.Second)
-			if at.After(now) && (next.IsZero() || at.Before(next)) {
-				next = at
-			}
-		}
-	}
-	return next
 }
