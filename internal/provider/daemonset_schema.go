@@ -140,6 +140,9 @@ func rolloutArguments() map[string]schema.Attribute {
 				"covered":  computedInt("Counted nodes running a Ready pod of the current revision."),
 				"complete": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether every counted node is covered."},
 				"revision": schema.StringAttribute{Computed: true, MarkdownDescription: "Current revision (controller-revision-hash)."},
+				"create_failure": schema.StringAttribute{Computed: true, MarkdownDescription: "Why the DaemonSet controller " +
+					"cannot create pods of the current revision, from its latest `FailedCreate` event (a missing ServiceAccount " +
+					"or PriorityClass, a quota, an admission webhook); null when it reported none."},
 			},
 		},
 	}

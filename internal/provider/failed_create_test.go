@@ -30,6 +30,13 @@ func TestAccDaemonSet_missingServiceAccountFailsFast(t *testing.T) {
 				ExpectError: regexp.MustCompile(wrapped(`DaemonSet `+ns+`/agent cannot create its pods`) + `(?s).*` + wrapped(`serviceaccount "kd-missing" not found`)),
 			},
 			{
+				// The DaemonSet the failed create left in state, tainted: refresh reads the cause into
+				// coverage, and the plan still replaces it.
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check:              resource.TestMatchResourceAttr("kubedaemon_daemonset.test", "coverage.create_failure", regexp.MustCompile(`serviceaccount "kd-missing" not found`)),
+			},
+			{
 				PreConfig: func() { createServiceAccount(t, cs, ns, "kd-missing") },
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -37,6 +44,7 @@ func TestAccDaemonSet_missingServiceAccountFailsFast(t *testing.T) {
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr("kubedaemon_daemonset.test", "coverage.complete", "true"),
+					resource.TestCheckNoResourceAttr("kubedaemon_daemonset.test", "coverage.create_failure"),
 					checkEveryNodeRunsCurrentRevision(cs, ns, "agent"),
 				),
 			},

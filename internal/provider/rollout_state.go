@@ -42,20 +42,22 @@ var statusAttrTypes = map[string]attr.Type{
 }
 
 var coverageAttrTypes = map[string]attr.Type{
-	"eligible": types.Int64Type,
-	"counted":  types.Int64Type,
-	"covered":  types.Int64Type,
-	"complete": types.BoolType,
-	"revision": types.StringType,
+	"eligible":       types.Int64Type,
+	"counted":        types.Int64Type,
+	"covered":        types.Int64Type,
+	"complete":       types.BoolType,
+	"revision":       types.StringType,
+	"create_failure": types.StringType,
 }
 
 // coverageSummaryModel reads the resources' coverage attribute (coverageAttrTypes).
 type coverageSummaryModel struct {
-	Eligible types.Int64  `tfsdk:"eligible"`
-	Counted  types.Int64  `tfsdk:"counted"`
-	Covered  types.Int64  `tfsdk:"covered"`
-	Complete types.Bool   `tfsdk:"complete"`
-	Revision types.String `tfsdk:"revision"`
+	Eligible      types.Int64  `tfsdk:"eligible"`
+	Counted       types.Int64  `tfsdk:"counted"`
+	Covered       types.Int64  `tfsdk:"covered"`
+	Complete      types.Bool   `tfsdk:"complete"`
+	Revision      types.String `tfsdk:"revision"`
+	CreateFailure types.String `tfsdk:"create_failure"`
 }
 
 // setObjectState records the server-managed fields of the live DaemonSet.
@@ -79,13 +81,22 @@ func (m *rolloutState) setObjectState(ds *appsv1.DaemonSet) diag.Diagnostics {
 func (m *rolloutState) setCoverage(r coverage.Report) diag.Diagnostics {
 	var diags diag.Diagnostics
 	m.Coverage, diags = types.ObjectValue(coverageAttrTypes, map[string]attr.Value{
-		"eligible": types.Int64Value(int64(r.Eligible)),
-		"counted":  types.Int64Value(int64(r.Counted)),
-		"covered":  types.Int64Value(int64(r.Covered)),
-		"complete": types.BoolValue(r.Complete),
-		"revision": types.StringValue(r.Revision),
+		"eligible":       types.Int64Value(int64(r.Eligible)),
+		"counted":        types.Int64Value(int64(r.Counted)),
+		"covered":        types.Int64Value(int64(r.Covered)),
+		"complete":       types.BoolValue(r.Complete),
+		"revision":       types.StringValue(r.Revision),
+		"create_failure": createFailure(r.CreateFailure),
 	})
 	return diags
+}
+
+// createFailure is the controller's latest reason for not creating pods of the current template.
+func createFailure(f *coverage.CreateFailure) types.String {
+	if f == nil {
+		return types.StringNull()
+	}
+	return types.StringValue(f.Message)
 }
 
 // fillDefaults sets the provider-side arguments an import or an older state may lack.
