@@ -183,7 +183,11 @@ func (r *nodeAgentResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	plan.checkDaemonSet(ctx, req.Plan, &resp.Diagnostics)
+	ds, ok := plan.daemonSetObject(ctx)
+	if !ok {
+		return
+	}
+	checkAgentDaemonSet(ctx, ds, req.Plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() || r.client == nil ||
 		!fullyKnown(plan.NodeSelector) || plan.TolerateAllTaints.IsUnknown() || plan.HostNetwork.IsUnknown() {
 		return
@@ -195,10 +199,6 @@ func (r *nodeAgentResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 			state.HostNetwork.Equal(plan.HostNetwork) {
 			return
 		}
-	}
-	ds, ok := plan.daemonSetObject(ctx)
-	if !ok {
-		return
 	}
 	// The shared check speaks of kubedaemon_daemonset's attributes; here the cause is node_selector
 	// or tolerate_all_taints.

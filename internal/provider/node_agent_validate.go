@@ -15,7 +15,7 @@ import (
 )
 
 // ValidateConfig checks the rules that are the agent's own; the DaemonSet's rules run on the plan
-// (checkDaemonSet), where the defaults the agent builds on are filled in.
+// (checkAgentDaemonSet), where the defaults the agent builds on are filled in.
 func (r *nodeAgentResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config nodeAgentModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
@@ -48,14 +48,10 @@ func (m *nodeAgentModel) validateEnv(diags *diag.Diagnostics) {
 	}
 }
 
-// checkDaemonSet runs the engine's rules on the DaemonSet the plan would apply, each finding
-// reported at the agent's attribute it comes from. A finding about a value not known yet waits
-// for the plan in which it is.
-func (m *nodeAgentModel) checkDaemonSet(ctx context.Context, plan tfsdk.Plan, diags *diag.Diagnostics) {
-	ds, ok := m.daemonSetObject(ctx)
-	if !ok {
-		return
-	}
+// checkAgentDaemonSet runs the engine's rules on ds, the DaemonSet the plan would apply, each
+// finding reported at the agent's attribute it comes from. A finding about a value not known yet
+// waits for the plan in which it is.
+func checkAgentDaemonSet(ctx context.Context, ds *appsv1.DaemonSet, plan tfsdk.Plan, diags *diag.Diagnostics) {
 	at := func(p daemonset.Path) path.Path { return agentAttribute(p, ds) }
 	held := func(p daemonset.Path) bool {
 		var v attr.Value
