@@ -26,8 +26,8 @@ func TestMain(m *testing.M) {
 }
 
 // TestAccBenchSmoke runs the benchmark small on the acceptance cluster, so that `make bench` keeps
-// working: 50 fresh nodes, three rollouts, one read of each kind. Its figures are logged; it checks
-// the properties that do not depend on the machine's speed.
+// working: 50 fresh nodes, three rollouts, one read of each kind, plans of three DaemonSets. Its
+// figures are logged; it checks the properties that do not depend on the machine's speed.
 func TestAccBenchSmoke(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("runs against a real API server: set TF_ACC=1 and KUBE_CONFIG_PATH to a kubeconfig")
@@ -68,7 +68,7 @@ func TestAccBenchSmoke(t *testing.T) {
 	})
 
 	r, err := h.run(ctx, options{
-		nodes: len(nodes.Items) + 50, rollouts: 3, reads: 1, pool: 10,
+		nodes: len(nodes.Items) + 50, rollouts: 3, reads: 1, pool: 10, daemonSets: 3,
 		longWait: 10 * time.Second, timeout: 10 * time.Minute, prefix: prefix,
 	})
 	if err != nil {
@@ -91,6 +91,20 @@ func TestAccBenchSmoke(t *testing.T) {
 		t.Errorf("the coverage read made %d requests through Terraform and %d internally; want the same, at most 25", terraformRequests, internalRequests)
 	}
 
+	// Every resource of a plan shares one node list (its pages): a create plan makes no other
+	// request, so its count does not grow with the DaemonSets; a plan of changes also refreshes
+	// each DaemonSet (it, twice at most, its revisions, events and pods), never its nodes.
+	pages := (r.nodes + 499) / 500
+	create, change := r.plan.create[0], r.plan.change[0]
+	if lists := create.kinds[nodeListKind].Requests; lists != pages || create.requests.Requests != lists {
+		t.Errorf("the plan of %d new DaemonSets made %d requests, %d of them node lists; want only the %d pages of one node list",
+			r.plan.daemonSets, create.requests.Requests, lists, pages)
+	}
+	lists := change.kinds[nodeListKind].Requests
+	if perDaemonSet := 5 * r.plan.daemonSets; lists != pages || change.requests.Requests-lists > perDaemonSet {
+		t.Errorf("the plan of %d changed DaemonSets made %d node lists and %d other requests; want the %d pages of one node list and at most %d others",
+			r.plan.daemonSets, lists, change.requests.Requests-lists, pages, perDaemonSet)
+	}
 }
 
 // TestWriteMarkdown writes the figures of a made-up run twice into a file with prose around the
@@ -107,6 +121,7 @@ func TestWriteMarkdown(t *testing.T) {
 		},
 		read:  readResult{terraform: []providerRun{read}, internal: []providerRun{read}},
 		waits: waitResult{rollouts: []waitRun{wait, wait}, long: wait},
+		plan:  planResult{daemonSets: 20, create: []providerRun{read}, change: []providerRun{read}, apply: read},
 	}}
 	m := &machine{date: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC), cpus: 2}
 	path := filepath.Join(t.TempDir(), "BENCHMARKS.md")
@@ -116,6 +131,16 @@ func TestWriteMarkdown(t *testing.T) {
 	first, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The made-up reads are as fast through Terraform as internally, and make 22 requests.
+	for _, want := range []string{
+		"| coverage read at 5,000 nodes through Terraform ≤ 2× the internal read | 1.00× | yes |",
+		"| plan of 20 DaemonSets at 5,000 nodes ≤ 15 API requests (create / every spec changed) | 22 / 22 | **no** |",
+		"| 5000 | 20 | every spec changed | 1.00 s | 100.0 MB |",
+	} {
+		if !strings.Contains(string(first), want) {
+			t.Errorf("the figures lack %q:\n%s", want, first)
+		}
 	}
 	if err := os.WriteFile(path, []byte("prose before\n"+string(first)+"prose after\n"), 0o644); err != nil {
 		t.Fatal(err)

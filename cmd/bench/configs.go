@@ -96,3 +96,40 @@ output "covered" {
 }
 `, namespace, seedName)
 }
+
+// planDaemonSets is a configuration of count DaemonSets that run on the pool of fresh nodes (so
+// that their pods are made in minutes at any cluster size); revision goes into every pod template,
+// so that a new value changes every spec.
+func planDaemonSets(kubeconfig, namespace, pool string, count int, revision string, timeout time.Duration) string {
+	return providerBlock(kubeconfig) + fmt.Sprintf(`
+resource "kubedaemon_daemonset" "plan" {
+  count = %[1]d
+  metadata = {
+    name      = format("plan-%%02d", count.index)
+    namespace = %[2]q
+  }
+  spec = {
+    selector = {
+      match_labels = { app = format("plan-%%02d", count.index) }
+    }
+    template = {
+      metadata = {
+        labels      = { app = format("plan-%%02d", count.index) }
+        annotations = { "bench.kubedaemon.io/revision" = %[3]q }
+      }
+      spec = {
+        node_selector = { %[4]q = %[5]q }
+        containers = [{
+          name  = "agent"
+          image = %[6]q
+        }]
+      }
+    }
+  }
+  timeouts = {
+    create = %[7]q
+    update = %[7]q
+  }
+}
+`, count, namespace, revision, poolLabel, pool, seedImage, timeout.String())
+}

@@ -26,8 +26,10 @@ type options struct {
 	rollouts int
 	// reads is the number of coverage reads of each kind.
 	reads int
-	// pool is the number of fresh nodes that the rollout DaemonSet runs on.
+	// pool is the number of fresh nodes that the rollout DaemonSet and the planned ones run on.
 	pool int
+	// daemonSets is the number of DaemonSets in the planned configuration.
+	daemonSets int
 	// longWait is how long the long wait lasts at least (its DaemonSet's minReadySeconds).
 	longWait time.Duration
 	// timeout bounds each apply and each wait.
@@ -43,6 +45,7 @@ type result struct {
 	apply        applyResult
 	read         readResult
 	waits        waitResult
+	plan         planResult
 }
 
 // harness runs the benchmark against one cluster.
@@ -89,7 +92,7 @@ func (h *harness) run(ctx context.Context, o options) (result, error) {
 	}
 	r.fresh = max(0, o.nodes-len(nodes.Items))
 	r.nodes = len(nodes.Items) + r.fresh
-	for _, ns := range []string{o.prefix + "-tf", o.prefix + "-kubectl", o.prefix + "-rollout"} {
+	for _, ns := range runNamespaces(o.prefix) {
 		if err := h.createNamespace(ctx, ns); err != nil {
 			return r, err
 		}
@@ -113,8 +116,16 @@ func (h *harness) run(ctx context.Context, o options) (result, error) {
 	if r.read, err = h.measureRead(ctx, o, r.nodes); err != nil {
 		return r, err
 	}
-	r.waits, err = h.measureWaits(ctx, o)
+	if r.waits, err = h.measureWaits(ctx, o); err != nil {
+		return r, err
+	}
+	r.plan, err = h.measurePlan(ctx, o)
 	return r, err
+}
+
+// runNamespaces are the namespaces of a run: the applies', the rollouts' and the plans'.
+func runNamespaces(prefix string) []string {
+	return []string{prefix + "-tf", prefix + "-kubectl", prefix + "-rollout", prefix + "-plan"}
 }
 
 // inlineTLSFiles puts the contents of the certificate files a kubeconfig names into cfg. The
@@ -223,7 +234,7 @@ func (h *harness) createNode(ctx context.Context, prefix string, i int, pooled b
 // nodes still exist, then its nodes.
 func (h *harness) cleanup(ctx context.Context, prefix string) error {
 	var errs []error
-	namespaces := []string{prefix + "-tf", prefix + "-kubectl", prefix + "-rollout"}
+	namespaces := runNamespaces(prefix)
 	for _, ns := range namespaces {
 		if err := h.cs.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, err)

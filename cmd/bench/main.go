@@ -1,7 +1,8 @@
 // Command bench measures the provider at scale on a local kwok cluster of its own: the coverage read
 // (through Terraform and through the internal functions), the wait's detection latency and its API
-// requests, and `terraform apply` beside `kubectl apply` + `kubectl rollout status` on the same fresh
-// nodes. `make bench` runs it; it prints its tables and records them in BENCHMARKS.md.
+// requests, `terraform apply` beside `kubectl apply` + `kubectl rollout status` on the same fresh
+// nodes, and `terraform plan` of many DaemonSets. `make bench` runs it; it prints its tables and
+// records them in BENCHMARKS.md.
 package main
 
 import (
@@ -43,7 +44,8 @@ func benchmark() error {
 	nodes := flag.String("nodes", "100 1000 5000", "cluster sizes to measure, separated by spaces")
 	rollouts := flag.Int("rollouts", 10, "rollouts whose detection latency is measured at each size")
 	reads := flag.Int("reads", 3, "coverage reads of each kind at each size")
-	pool := flag.Int("pool", 100, "nodes the rollout DaemonSet runs on")
+	pool := flag.Int("pool", 100, "nodes the rollout DaemonSet and the planned ones run on")
+	daemonSets := flag.Int("plan-daemonsets", 20, "DaemonSets in the planned configuration")
 	longWait := flag.Duration("long-wait", 2*time.Minute, "duration of the long wait")
 	timeout := flag.Duration("timeout", time.Hour, "bound of each apply and wait")
 	cluster := flag.String("cluster", "bench", "name of the kwokctl cluster, started anew for each size")
@@ -78,14 +80,15 @@ func benchmark() error {
 		return err
 	}
 	clusterEnv := append(os.Environ(), "CLUSTER_NAME="+*cluster, "CLUSTER_KUBECONFIG="+*kubeconfig, "NODES=1")
-	script := func(name string) error {
+	script := func(ctx context.Context, name string) error {
 		cmd := exec.CommandContext(ctx, filepath.Join(root, "scripts", name))
 		cmd.Env, cmd.Stdout, cmd.Stderr = clusterEnv, os.Stderr, os.Stderr
 		return cmd.Run()
 	}
 	if !*keep {
 		defer func() {
-			if err := script("cluster-down.sh"); err != nil {
+			// An interrupt has cancelled ctx by now; the cluster is stopped all the same.
+			if err := script(context.WithoutCancel(ctx), "cluster-down.sh"); err != nil {
 				logf("stopping the cluster: %v", err)
 			}
 		}()
@@ -95,14 +98,14 @@ func benchmark() error {
 	var results []result
 	for _, n := range sizes {
 		// A cluster of its own for each size: no DaemonSet of an earlier size spreads to the new nodes.
-		if err := script("cluster-down.sh"); err != nil {
+		if err := script(ctx, "cluster-down.sh"); err != nil {
 			return err
 		}
-		if err := script("cluster-up.sh"); err != nil {
+		if err := script(ctx, "cluster-up.sh"); err != nil {
 			return err
 		}
 		r, err := measure(ctx, *kubeconfig, tf, filepath.Join(work, strconv.Itoa(n)), logf, options{
-			nodes: n, rollouts: *rollouts, reads: *reads, pool: *pool, longWait: *longWait, timeout: *timeout, prefix: "bench",
+			nodes: n, rollouts: *rollouts, reads: *reads, pool: *pool, daemonSets: *daemonSets, longWait: *longWait, timeout: *timeout, prefix: "bench",
 		})
 		if err != nil {
 			return fmt.Errorf("%d nodes: %w (working files in %s)", n, err, work)

@@ -111,7 +111,7 @@ func ratio(a, b time.Duration) string {
 	return fmt.Sprintf("%.2f×", a.Seconds()/b.Seconds())
 }
 
-// readFigures summarises reads: median wall, largest peak RSS, median requests and bytes.
+// readFigures summarises reads or plans: median wall, largest peak RSS, median requests and bytes.
 func readFigures(runs []providerRun) (wall time.Duration, rss int64, requests int, bytes int64) {
 	var walls []time.Duration
 	var counts []int
@@ -183,8 +183,35 @@ func tables(results []result) string {
 		fmt.Fprintf(&b, "| | terraform ÷ kubectl | %s | %s | | | | | |\n",
 			ratio(a.terraform.wall, a.kubectl.wall), ratio(a.terraform.coveredAfter, a.kubectl.coveredAfter))
 	}
+
+	b.WriteString("\n### Plan of many DaemonSets: as a create, and with every spec changed (median of the plans; peak RSS: the largest)\n\n")
+	b.WriteString("| nodes | DaemonSets | plan | `terraform plan` | provider peak RSS | provider CPU | requests | received | node lists |\n")
+	b.WriteString("|---:|---:|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range results {
+		for _, p := range []struct {
+			what string
+			runs []providerRun
+		}{{"create", r.plan.create}, {"every spec changed", r.plan.change}} {
+			wall, rss, requests, received := readFigures(p.runs)
+			fmt.Fprintf(&b, "| %d | %d | %s | %s | %s | %s | %d | %s | %d |\n", r.nodes, r.plan.daemonSets, p.what,
+				seconds(wall), megabytes(rss), seconds(medianCPU(p.runs)), requests, megabytes(received), nodeLists(p.runs))
+		}
+	}
 	return b.String()
 }
+
+// nodeLists is the median number of node list requests (pages included) of the runs.
+func nodeLists(runs []providerRun) int {
+	var counts []int
+	for _, r := range runs {
+		counts = append(counts, r.kinds[nodeListKind].Requests)
+	}
+	slices.Sort(counts)
+	return counts[len(counts)/2]
+}
+
+// nodeListKind is the provider's count of node list requests, one a page.
+const nodeListKind = "list nodes"
 
 func requestRange(lo, hi int) string {
 	if lo == hi {
@@ -193,7 +220,8 @@ func requestRange(lo, hi int) string {
 	return fmt.Sprintf("%d–%d", lo, hi)
 }
 
-// requestKinds lists the kinds of requests of the largest run's first coverage reads and last wait.
+// requestKinds lists the kinds of requests of the largest run's first coverage reads and plans, its
+// applies and its last wait.
 func requestKinds(results []result) string {
 	r := results[len(results)-1]
 	var b strings.Builder
@@ -205,6 +233,9 @@ func requestKinds(results []result) string {
 		{"coverage read through Terraform", r.read.terraform[0]},
 		{"internal coverage read", r.read.internal[0]},
 		{"terraform apply (the apply and its wait)", r.apply.terraform.provider},
+		{fmt.Sprintf("plan of %d new DaemonSets", r.plan.daemonSets), r.plan.create[0]},
+		{fmt.Sprintf("plan of %d DaemonSets with every spec changed", r.plan.daemonSets), r.plan.change[0]},
+		{fmt.Sprintf("apply of the %d DaemonSets (their waits included)", r.plan.daemonSets), r.plan.apply},
 	} {
 		fmt.Fprintf(&b, "- %s: %s\n", part.what, kindList(part.run.kinds))
 	}

@@ -114,7 +114,11 @@ func (d *coverageDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"nodes": schema.ListNestedAttribute{
 				Computed:            true,
 				MarkdownDescription: "One entry per node in the cluster, sorted by name.",
+				// The framework looks the type up for every null value in the list, thousands of
+				// them; without a CustomType it builds the type each time.
+				CustomType: types.ListType{ElemType: types.ObjectType{AttrTypes: coverageNodeAttrTypes}},
 				NestedObject: schema.NestedAttributeObject{
+					CustomType: types.ObjectType{AttrTypes: coverageNodeAttrTypes},
 					Attributes: map[string]schema.Attribute{
 						"name":     schema.StringAttribute{Computed: true, MarkdownDescription: "Node name."},
 						"eligible": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the DaemonSet controller would run a pod on the node."},
@@ -197,6 +201,12 @@ func (d *coverageDataSource) Read(ctx context.Context, req datasource.ReadReques
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &data)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if resp.State.Raw, err = withNodes(resp.State.Raw, report.Nodes); err != nil {
+		resp.Diagnostics.AddError("Cannot record the coverage of DaemonSet "+namespace+"/"+name, err.Error())
+	}
 }
 
 var coverageNodeAttrTypes = map[string]attr.Type{
@@ -230,41 +240,9 @@ func setCoverage(ctx context.Context, data *coverageModel, r coverage.Report) (d
 	data.NotReady, d = types.ListValueFrom(ctx, types.StringType, nonNil(r.NotReady))
 	diags.Append(d...)
 
-	nodeType := types.ObjectType{AttrTypes: coverageNodeAttrTypes}
-	nodes := make([]attr.Value, 0, len(r.Nodes))
-	for _, n := range r.Nodes {
-		ineligible := types.StringNull()
-		if !n.Eligible {
-			ineligible = types.StringValue(string(n.Reason))
-		}
-		obj, d := types.ObjectValue(coverageNodeAttrTypes, map[string]attr.Value{
-			"name":              types.StringValue(n.Name),
-			"eligible":          types.BoolValue(n.Eligible),
-			"ineligible_reason": ineligible,
-			"node_ready":        types.BoolValue(n.NodeReady),
-			"counted":           types.BoolValue(n.Counted),
-			"covered":           types.BoolValue(n.Covered),
-			"pod":               optionalString(n.Pod),
-			"pod_phase":         optionalString(n.PodPhase),
-			"pod_ready":         types.BoolValue(n.PodReady),
-			"current_revision":  types.BoolValue(n.CurrentRevision),
-			"reason":            optionalString(string(n.Reason)),
-			"message":           optionalString(n.Message),
-		})
-		diags.Append(d...)
-		nodes = append(nodes, obj)
-	}
-	data.Nodes, d = types.ListValue(nodeType, nodes)
-	diags.Append(d...)
+	// The nodes go into the state as Terraform values once the rest is set (withNodes).
+	data.Nodes = types.ListNull(types.ObjectType{AttrTypes: coverageNodeAttrTypes})
 	return diags
-}
-
-// optionalString maps the empty string to null, so "no pod" reads as null rather than "".
-func optionalString(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
 }
 
 // nonNil makes an absent list an empty one: a computed list is never null in this data source.
