@@ -291,10 +291,14 @@ func warnNotReady(report coverage.Report, diags *diag.Diagnostics) {
 // snapshot is the coverage of the DaemonSet now, from one look at its nodes and pods.
 func snapshot(ctx context.Context, client *kubeclient.Client, namespace, name string, settings rolloutSettings) (coverage.Report, error) {
 	state, err := rollout.Snapshot(ctx, client.Clientset, namespace, name, client.Nodes)
-	if err != nil {
-		return coverage.Report{}, err
+	return coverageOf(state, settings), err
+}
+
+func coverageOf(state coverage.State, settings rolloutSettings) coverage.Report {
+	if state.DaemonSet == nil {
+		return coverage.Report{}
 	}
-	return coverage.Compute(state, coverage.Options{Now: time.Now(), CountNotReadyNodes: settings.countNotReadyNodes}), nil
+	return coverage.Compute(state, coverage.Options{Now: time.Now(), CountNotReadyNodes: settings.countNotReadyNodes})
 }
 
 // warnOldRevisions says which nodes still run an older revision after a rollout under OnDelete,

@@ -48,8 +48,8 @@ func readDaemonSet(ctx context.Context, client *kubeclient.Client, namespace, na
 			diags.Append(private.SetKey(ctx, previousManagersKey, raw)...)
 		}
 	}
-	if report, err := snapshot(ctx, client, namespace, name, settings); err == nil {
-		diags.Append(m.setCoverage(report)...)
+	if state, err := rollout.SnapshotOf(ctx, client.Clientset, ds, client.Nodes); err == nil {
+		diags.Append(m.setCoverage(coverageOf(state, settings))...)
 	} else {
 		tflog.Warn(ctx, "cannot compute the DaemonSet's coverage", map[string]any{"daemonset": namespace + "/" + name, "error": err.Error()})
 	}

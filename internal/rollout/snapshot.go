@@ -40,6 +40,15 @@ func Snapshot(ctx context.Context, cs kubernetes.Interface, namespace, name stri
 	if err != nil {
 		return coverage.State{}, err
 	}
+	return SnapshotOf(ctx, cs, ds, shared)
+}
+
+// SnapshotOf is Snapshot of a DaemonSet the caller has just read (a refresh reads it for state
+// anyway; reading it again would cost a request per resource of a plan). It keeps a copy of ds.
+func SnapshotOf(ctx context.Context, cs kubernetes.Interface, ds *appsv1.DaemonSet, shared *SharedNodes) (coverage.State, error) {
+	ds = ds.DeepCopy()
+	slim(ds)
+	namespace := ds.Namespace
 	selector, err := daemonSetSelector(ds)
 	if err != nil {
 		return coverage.State{}, err
