@@ -56,6 +56,8 @@ type rolloutSettings struct {
 	forceConflicts     bool
 	wait               bool
 	countNotReadyNodes bool
+	// rollback re-applies the previous template when an update's rollout fails.
+	rollback bool
 }
 
 // previousManagersKey is the private state that remembers, from an import to the first apply,
@@ -73,8 +75,12 @@ type privateData interface {
 // exists; an update first takes over the fields of the tools an import found (once). On a failed
 // wait the state is saved with an error, which Terraform records as tainted after a create; after
 // an update, the incomplete coverage it records makes the next plan finish the rollout. prior is
-// the state before an update, nil for a create.
-func applyAndWait(ctx context.Context, client *kubeclient.Client, m, prior appliedDaemonSet, state *tfsdk.State, private privateData, diags *diag.Diagnostics) {
+// the state before an update, nil for a create. The operation is bounded by timeout; when it rolls a
+// failed update back (see rollBack), the rollback has a timeout of its own, as long. It reports
+// whether it rolled back.
+func applyAndWait(parent context.Context, timeout time.Duration, client *kubeclient.Client, m, prior appliedDaemonSet, state *tfsdk.State, private privateData, diags *diag.Diagnostics) (rolledBack bool) {
+	ctx, cancel := context.WithTimeout(parent, timeout)
+	defer cancel()
 	desired, d := m.desiredObject(ctx)
 	diags.Append(d...)
 	if diags.HasError() {
@@ -88,33 +94,43 @@ func applyAndWait(ctx context.Context, client *kubeclient.Client, m, prior appli
 	if prior == nil {
 		if err := daemonset.EnsureAbsent(ctx, client.Clientset, namespace, name); err != nil {
 			addExistsError(client, err, "Cannot create DaemonSet "+id, m.resourceType(), diags)
-			return
+			return false
 		}
 	} else if !takeOverImported(ctx, client, namespace, name, prior.recordedUID(), settings.fieldManager, private, diags) {
-		return
+		return false
 	}
 
 	ds, ok := serverSideApply(ctx, client, namespace, name, desired, prior, settings, diags)
 	if !ok {
-		return
+		return false
 	}
 	diags.Append(readInto(ctx, m, ds)...)
 	diags.Append(m.setCoverage(coverage.Report{})...)
 	if diags.HasError() {
-		return
+		return false
 	}
 	diags.Append(state.Set(ctx, m)...)
 
 	report, err := waitOrSnapshot(ctx, client, namespace, name, settings, diags)
 	diags.Append(m.setCoverage(report)...)
 	if err != nil {
+		if prior != nil && settings.rollback && rollbackFor(err) {
+			diags.Append(state.Set(ctx, m)...)
+			return rollBack(parent, timeout, client, m, prior, namespace, name, err, state, diags)
+		}
 		addWaitError(diags, client, id, err, "The next plan shows an update that waits for the rollout again.")
 		diags.Append(state.Set(ctx, m)...)
 		return
 	}
 	warnOldRevisions(report, diags)
-	// Read the object again so that state carries the status the rollout ended with.
-	if fresh, err := daemonset.Get(ctx, client.Clientset, namespace, name, ds.UID); err == nil {
+	saveFinal(ctx, client, m, namespace, name, ds.UID, state, diags)
+	return false
+}
+
+// saveFinal reads the DaemonSet again, so that state carries the status the rollout ended with, and
+// saves m.
+func saveFinal(ctx context.Context, client *kubeclient.Client, m appliedDaemonSet, namespace, name string, uid types.UID, state *tfsdk.State, diags *diag.Diagnostics) {
+	if fresh, err := daemonset.Get(ctx, client.Clientset, namespace, name, uid); err == nil {
 		diags.Append(readInto(ctx, m, fresh)...)
 	}
 	diags.Append(state.Set(ctx, m)...)
@@ -249,12 +265,18 @@ func addExistsError(client *kubeclient.Client, err error, summary, resourceType 
 	diags.AddError(summary, client.Explain(err))
 }
 
-// operationContext bounds an operation by its configured timeout (timeout is one of the timeouts
-// value's Create, Update or Delete); ok is false when the timeout is invalid, which diags reports.
-func operationContext(ctx context.Context, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), diags *diag.Diagnostics) (context.Context, context.CancelFunc, bool) {
+// operationTimeout is an operation's configured timeout (timeout is one of the timeouts value's
+// Create, Update or Delete); ok is false when the timeout is invalid, which diags reports.
+func operationTimeout(ctx context.Context, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), diags *diag.Diagnostics) (time.Duration, bool) {
 	d, timeoutDiags := timeout(ctx, defaultTimeout)
 	diags.Append(timeoutDiags...)
-	if timeoutDiags.HasError() {
+	return d, !timeoutDiags.HasError()
+}
+
+// operationContext bounds an operation by its configured timeout (see operationTimeout).
+func operationContext(ctx context.Context, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), diags *diag.Diagnostics) (context.Context, context.CancelFunc, bool) {
+	d, ok := operationTimeout(ctx, timeout, diags)
+	if !ok {
 		return ctx, func() {}, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, d)

@@ -88,15 +88,14 @@ func (r *daemonSetResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
 		return
 	}
-	ctx, cancel, ok := operationContext(ctx, plan.Timeouts.Create, &resp.Diagnostics)
+	timeout, ok := operationTimeout(ctx, plan.Timeouts.Create, &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	defer cancel()
 	// Apply saves state as soon as the object exists, so a failed wait leaves it in state
 	// (tainted, as after any failed create) instead of orphaning it in the cluster.
 	planned := plan.Spec
-	applyAndWait(ctx, r.client, &plan, nil, &resp.State, resp.Private, &resp.Diagnostics)
+	applyAndWait(ctx, timeout, r.client, &plan, nil, &resp.State, resp.Private, &resp.Diagnostics)
 	reportDropped(ctx, planned, plan.Spec, &resp.Diagnostics)
 	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }
@@ -132,13 +131,12 @@ func (r *daemonSetResource) Update(ctx context.Context, req resource.UpdateReque
 	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
 		return
 	}
-	ctx, cancel, ok := operationContext(ctx, plan.Timeouts.Update, &resp.Diagnostics)
+	timeout, ok := operationTimeout(ctx, plan.Timeouts.Update, &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	defer cancel()
 	planned := plan.Spec
-	applyAndWait(ctx, r.client, &plan, &prior, &resp.State, resp.Private, &resp.Diagnostics)
+	applyAndWait(ctx, timeout, r.client, &plan, &prior, &resp.State, resp.Private, &resp.Diagnostics)
 	reportDropped(ctx, planned, plan.Spec, &resp.Diagnostics)
 	setIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics)
 }

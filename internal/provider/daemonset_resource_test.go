@@ -382,24 +382,10 @@ func TestAccDaemonSet_invalidConfig(t *testing.T) {
 func checkEveryNodeRunsCurrentRevision(cs kubernetes.Interface, namespace, name string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		ctx := context.Background()
-		ds, err := cs.AppsV1().DaemonSets(namespace).Get(ctx, name, metav1.GetOptions{})
+		ds, hash, err := newestRevision(cs, namespace, name)
 		if err != nil {
 			return err
 		}
-		revisions, err := cs.AppsV1().ControllerRevisions(namespace).List(ctx, metav1.ListOptions{LabelSelector: metav1.FormatLabelSelector(ds.Spec.Selector)})
-		if err != nil {
-			return err
-		}
-		var newest *appsv1.ControllerRevision
-		for i := range revisions.Items {
-			if newest == nil || revisions.Items[i].Revision > newest.Revision {
-				newest = &revisions.Items[i]
-			}
-		}
-		if newest == nil {
-			return fmt.Errorf("no ControllerRevision for %s/%s", namespace, name)
-		}
-		hash := newest.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]
 		pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: metav1.FormatLabelSelector(ds.Spec.Selector)})
 		if err != nil {
 			return err

@@ -63,6 +63,7 @@ func metadataAttribute() schema.SingleNestedAttribute {
 // node agent resource shares them.
 func rolloutArguments() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
+		"rollout": rolloutPolicyAttribute(),
 		"field_manager": schema.StringAttribute{
 			Optional: true,
 			Computed: true,

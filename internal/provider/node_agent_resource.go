@@ -69,11 +69,13 @@ func (r *nodeAgentResource) Update(ctx context.Context, req resource.UpdateReque
 // apply puts the agent's ServiceAccount, when it creates one, and then its DaemonSet through the
 // same apply and wait as kubedaemon_daemonset. After an update (prior is set) it retires the
 // ServiceAccount the agent created before, once the pods run under the new one.
-func (r *nodeAgentResource) apply(ctx context.Context, plan, prior *nodeAgentModel, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), state *tfsdk.State, private privateData, diags *diag.Diagnostics) {
-	ctx, cancel, ok := operationContext(ctx, timeout, diags)
+func (r *nodeAgentResource) apply(parent context.Context, plan, prior *nodeAgentModel, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), state *tfsdk.State, private privateData, diags *diag.Diagnostics) {
+	d, ok := operationTimeout(parent, timeout, diags)
 	if !ok {
 		return
 	}
+	// The ServiceAccount's calls share the operation's deadline; applyAndWait sets the same one.
+	ctx, cancel := context.WithTimeout(parent, d)
 	defer cancel()
 	if plan.CreateServiceAccount.ValueBool() {
 		if prior == nil || !prior.CreateServiceAccount.ValueBool() {
@@ -92,8 +94,14 @@ func (r *nodeAgentResource) apply(ctx context.Context, plan, prior *nodeAgentMod
 	if prior != nil {
 		priorDaemonSet = prior
 	}
-	applyAndWait(ctx, r.client, plan, priorDaemonSet, state, private, diags)
-	if prior != nil && !diags.HasError() {
+	rolledBack := applyAndWait(parent, d, r.client, plan, priorDaemonSet, state, private, diags)
+	switch {
+	case rolledBack:
+		// Back on the prior configuration: the ServiceAccount this update made, if any, goes.
+		rollbackCtx, cancel := context.WithTimeout(parent, d)
+		defer cancel()
+		retireServiceAccount(rollbackCtx, r.client, plan, prior, diags)
+	case prior != nil && !diags.HasError():
 		retireServiceAccount(ctx, r.client, prior, plan, diags)
 	}
 }

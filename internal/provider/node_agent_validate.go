@@ -29,6 +29,8 @@ func (r *nodeAgentResource) ValidateConfig(ctx context.Context, req resource.Val
 		resp.Diagnostics.AddAttributeError(path.Root("service_account_name"), "Missing ServiceAccount name",
 			"With create_service_account = false, service_account_name must name an existing ServiceAccount of the namespace.")
 	}
+	// The agent always rolls out with RollingUpdate.
+	checkRolloutPolicy(&config.rolloutState, appsv1.RollingUpdateDaemonSetStrategyType, &resp.Diagnostics)
 }
 
 func (m *nodeAgentModel) validateLabels(diags *diag.Diagnostics) {

@@ -317,11 +317,17 @@ func nothingLeftOf(cs kubernetes.Interface, namespace string, old types.UID) err
 // TestAccDaemonSet_interruptedUpdateIsResumed interrupts an update while it waits for pods that
 // never become Ready: the next plan with the same configuration is not empty (the rollout is not
 // forgotten), and once the configuration is fixed an apply finishes it and plans are empty again.
+// With on_failure = "rollback" the interrupt does not roll back: the user stopped the apply.
 func TestAccDaemonSet_interruptedUpdateIsResumed(t *testing.T) {
 	skipUnlessAcc(t)
+	t.Run("halt", func(t *testing.T) { testInterruptedUpdateIsResumed(t, "") })
+	t.Run("rollback", func(t *testing.T) { testInterruptedUpdateIsResumed(t, rollbackPolicy) })
+}
+
+func testInterruptedUpdateIsResumed(t *testing.T, policy string) {
 	cs := testAccClient(t)
 	ns := testAccNamespace(t, cs)
-	good := daemonSetConfig{namespace: ns, name: "agent", app: "agent"}
+	good := daemonSetConfig{namespace: ns, name: "agent", app: "agent", resourceExtra: policy}
 	bad := good
 	bad.containerExtra = `readiness_probe = { exec = { command = ["/bin/false"] } }`
 	cli := newTerraformCLI(t, good.String())
@@ -334,6 +340,15 @@ func TestAccDaemonSet_interruptedUpdateIsResumed(t *testing.T) {
 	}
 	if out, err := apply.wait(); err == nil {
 		t.Fatalf("the interrupted update reported success:\n%s", out)
+	} else if strings.Contains(out, "rolled back") {
+		t.Fatalf("the interrupted update rolled back:\n%s", out)
+	}
+	ds, err := cs.AppsV1().DaemonSets(ns).Get(t.Context(), "agent", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.Spec.Template.Spec.Containers[0].ReadinessProbe == nil {
+		t.Fatal("after the interrupt the DaemonSet is back on the first template: nothing may undo an update the user stopped")
 	}
 
 	// -detailed-exitcode: 2 means the plan has changes.

@@ -24,6 +24,7 @@ type rolloutState struct {
 	WaitForRollout       types.Bool   `tfsdk:"wait_for_rollout"`
 	WaitForNotReadyNodes types.Bool   `tfsdk:"wait_for_not_ready_nodes"`
 	DeletePropagation    types.String `tfsdk:"delete_propagation"`
+	Rollout              types.Object `tfsdk:"rollout"`
 	UID                  types.String `tfsdk:"uid"`
 	Generation           types.Int64  `tfsdk:"generation"`
 	ResourceVersion      types.String `tfsdk:"resource_version"`
@@ -119,6 +120,9 @@ func (m *rolloutState) fillDefaults() {
 	if m.Coverage.IsNull() || m.Coverage.IsUnknown() {
 		m.Coverage = types.ObjectNull(coverageAttrTypes)
 	}
+	if m.Rollout.IsNull() || m.Rollout.IsUnknown() {
+		m.Rollout = types.ObjectNull(rolloutPolicyAttrTypes)
+	}
 }
 
 // recordedUID is the uid of the DaemonSet state recorded; empty before a create.
@@ -142,6 +146,7 @@ func (m *rolloutState) rolloutSettings() rolloutSettings {
 		forceConflicts:     m.ForceConflicts.ValueBool(),
 		wait:               m.WaitForRollout.IsNull() || m.WaitForRollout.ValueBool(),
 		countNotReadyNodes: m.WaitForNotReadyNodes.ValueBool(),
+		rollback:           rollsBack(m.Rollout),
 	}
 }
 

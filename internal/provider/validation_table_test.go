@@ -152,6 +152,15 @@ func child(parent any, step string) any {
 }
 
 // container changes the first container of the base DaemonSet.
+// each returns a change that makes all of changes, in order.
+func each(changes ...func(obj)) func(obj) {
+	return func(config obj) {
+		for _, change := range changes {
+			change(config)
+		}
+	}
+}
+
 func container(attribute string, value any) func(obj) {
 	return set("spec.template.spec.containers.0."+attribute, value)
 }
@@ -165,7 +174,7 @@ func podSpec(attribute string, value any) func(obj) {
 // what the API server refuses and nothing more.
 func validDaemonSet() obj {
 	config := baseDaemonSet()
-	for _, change := range []func(obj){
+	each(
 		set("metadata.labels", obj{"app.kubernetes.io/name": "agent"}),
 		set("metadata.annotations", obj{"example.com/owner": "team-a"}),
 		set("spec.selector.match_expressions", list{obj{"key": "tier", "operator": "Exists"}}),
@@ -193,9 +202,8 @@ func validDaemonSet() obj {
 		container("resources", obj{"requests": obj{"cpu": "100m", "memory": "64Mi"}, "limits": obj{"cpu": "0.1", "memory": "128Mi"}}),
 		container("volume_mounts", list{obj{"name": "logs", "mount_path": "/var/log", "read_only": true}, obj{"name": "scratch", "mount_path": "/tmp"}}),
 		set("timeouts", obj{"create": "15m", "update": "1h", "delete": "30s"}),
-	} {
-		change(config)
-	}
+		set("rollout", obj{"on_failure": "rollback"}),
+	)(config)
 	return config
 }
 
@@ -401,6 +409,13 @@ var invalidCases = []invalidCase{
 	{name: "negative delete timeout", daemonSet: set("timeouts", obj{"delete": "-5m"}), summary: "Invalid timeout", path: "timeouts.delete"},
 	{name: "empty field manager", daemonSet: set("field_manager", ""), summary: "Invalid Attribute Value Length", path: "field_manager"},
 	{name: "delete propagation Sideways", daemonSet: set("delete_propagation", "Sideways"), summary: "Invalid Attribute Value Match", path: "delete_propagation"},
+	{name: "on_failure retry", daemonSet: set("rollout", obj{"on_failure": "retry"}), summary: "Invalid Attribute Value Match", path: "rollout.on_failure",
+		agent: set("rollout", obj{"on_failure": "retry"}), agentPath: "rollout.on_failure"},
+	{name: "rollback without the wait", daemonSet: each(set("rollout", obj{"on_failure": "rollback"}), set("wait_for_rollout", false)),
+		summary: "Rollback needs the wait", path: "rollout.on_failure",
+		agent: each(set("rollout", obj{"on_failure": "rollback"}), set("wait_for_rollout", false)), agentPath: "rollout.on_failure"},
+	{name: "rollback under OnDelete", daemonSet: each(set("rollout", obj{"on_failure": "rollback"}), set("spec.update_strategy", obj{"type": "OnDelete"})),
+		summary: "Rollback needs the RollingUpdate strategy", path: "rollout.on_failure"},
 
 	// The node agent's own rules.
 	{name: "node agent name with an underscore", nodeAgent: set("name", "node_agent"), summary: "Invalid node agent name", path: "name"},

@@ -1,7 +1,8 @@
 # Security agent: Falco watching the system calls of every process on every Linux node through
 # eBPF. It needs the node's PID namespace and a few capabilities, not a privileged container, and
 # reads the node's /proc and /etc. During a rollout each node's new pod starts before its old one
-# stops, so no node goes unwatched.
+# stops, so no node goes unwatched; an update whose pods do not become Ready (a bad rule file, an
+# eBPF probe the kernel refuses) is rolled back, so the fleet is never left half watched.
 terraform {
   required_providers {
     kubedaemon = {
@@ -32,6 +33,7 @@ resource "kubedaemon_node_agent" "falco" {
 
   max_unavailable = "0"
   max_surge       = "1"
+  rollout         = { on_failure = "rollback" }
 }
 
 output "falco_coverage" {

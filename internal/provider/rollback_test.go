@@ -1,0 +1,161 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+const rollbackPolicy = `rollout = { on_failure = "rollback" }`
+
+// TestAccDaemonSet_rollbackOnFailure updates to an image that never pulls, with on_failure =
+// "rollback": the apply fails saying it rolled back and why, every node runs the first revision
+// again, and state holds the first configuration, so planning it is empty and planning the bad one
+// shows the change again.
+func TestAccDaemonSet_rollbackOnFailure(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	good := daemonSetConfig{namespace: ns, name: "agent", app: "agent", resourceExtra: rollbackPolicy}
+	bad := good
+	bad.image = "registry.invalid/agent:2"
+	bad.resourceExtra = rollbackPolicy + "\n  timeouts = { update = \"20s\" }"
+	var first string
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: good.String(),
+			Check: func(*terraform.State) error {
+				var err error
+				_, first, err = newestRevision(cs, ns, "agent")
+				return err
+			},
+		}, {
+			Config:      bad.String(),
+			ExpectError: regexp.MustCompile(`(?s)DaemonSet \S+/agent rolled back.*counted nodes run a Ready pod of it.*image_pull.*registry\.invalid/agent:2`),
+		}, {
+			// The first configuration plans clean: state and the object are both back on it.
+			PreConfig: func() {
+				if err := checkEveryNodeRunsCurrentRevision(cs, ns, "agent")(nil); err != nil {
+					t.Fatalf("after the rollback: %v", err)
+				}
+				if err := checkPodImages(cs, ns, "app=agent", testImage)(nil); err != nil {
+					t.Fatalf("after the rollback: %v", err)
+				}
+				if _, now, err := newestRevision(cs, ns, "agent"); err != nil || now != first {
+					t.Fatalf("after the rollback the DaemonSet is at revision %s (%v), want the first one, %s", now, err, first)
+				}
+			},
+			Config:   good.String(),
+			PlanOnly: true,
+		}, {
+			Config:             bad.String(),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		}},
+	})
+}
+
+// TestAccDaemonSet_rollbackThatCannotComplete rolls back to a template whose pods never become
+// Ready (it was created without waiting): the error says the rollback did not complete and names a
+// node, and state still holds the first configuration.
+func TestAccDaemonSet_rollbackThatCannotComplete(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	neverReady := daemonSetConfig{namespace: ns, name: "agent", app: "agent",
+		containerExtra: `readiness_probe = { exec = { command = ["/bin/false"] } }`, resourceExtra: `wait_for_rollout = false`}
+	bad := daemonSetConfig{namespace: ns, name: "agent", app: "agent", image: "registry.invalid/agent:2",
+		containerExtra: neverReady.containerExtra, resourceExtra: rollbackPolicy + "\n  timeouts = { update = \"15s\" }"}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: neverReady.String(),
+		}, {
+			Config:      bad.String(),
+			ExpectError: regexp.MustCompile(`(?s)Rollback of DaemonSet \S+/agent did not complete.*node-\S+.*The update's rollout failed because.*image_pull`),
+		}, {
+			PreConfig: func() {
+				if err := checkPodImages(cs, ns, "app=agent", testImage)(nil); err != nil {
+					t.Fatalf("after the rollback: %v", err)
+				}
+			},
+			Config:   neverReady.String(),
+			PlanOnly: true,
+		}},
+	})
+}
+
+// TestAccNodeAgent_rollbackOnFailure: the agent rolls back the same way, and the ServiceAccount
+// that the failed update created for its pods goes, while the first one stays.
+func TestAccNodeAgent_rollbackOnFailure(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	good := nodeAgentConfig(ns, "agent", testImage, "  "+rollbackPolicy)
+	bad := nodeAgentConfig(ns, "agent", "registry.invalid/agent:2", "  "+rollbackPolicy+`
+  service_account_name = "agent-v2"
+  timeouts = { update = "20s" }`)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: good,
+		}, {
+			Config:      bad,
+			ExpectError: regexp.MustCompile(`(?s)DaemonSet \S+/agent rolled back.*image_pull`),
+		}, {
+			PreConfig: func() {
+				if err := checkEveryNodeRunsCurrentRevision(cs, ns, "agent")(nil); err != nil {
+					t.Fatalf("after the rollback: %v", err)
+				}
+				if err := checkPodImages(cs, ns, agentSelector("agent"), testImage)(nil); err != nil {
+					t.Fatalf("after the rollback: %v", err)
+				}
+				ctx := context.Background()
+				if _, err := cs.CoreV1().ServiceAccounts(ns).Get(ctx, "agent-v2", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+					t.Fatalf("the ServiceAccount the failed update created is still there after the rollback (%v)", err)
+				}
+				if _, err := cs.CoreV1().ServiceAccounts(ns).Get(ctx, "agent", metav1.GetOptions{}); err != nil {
+					t.Fatalf("the agent's first ServiceAccount: %v", err)
+				}
+			},
+			Config:   good,
+			PlanOnly: true,
+		}},
+	})
+}
+
+// newestRevision reads the DaemonSet and the hash of its newest ControllerRevision, without the
+// provider. A rollback to an earlier template makes that template's revision the newest again.
+func newestRevision(cs kubernetes.Interface, namespace, name string) (*appsv1.DaemonSet, string, error) {
+	ctx := context.Background()
+	ds, err := cs.AppsV1().DaemonSets(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, "", err
+	}
+	revisions, err := cs.AppsV1().ControllerRevisions(namespace).List(ctx, metav1.ListOptions{LabelSelector: metav1.FormatLabelSelector(ds.Spec.Selector)})
+	if err != nil {
+		return nil, "", err
+	}
+	var newest *appsv1.ControllerRevision
+	for i := range revisions.Items {
+		if newest == nil || revisions.Items[i].Revision > newest.Revision {
+			newest = &revisions.Items[i]
+		}
+	}
+	if newest == nil {
+		return nil, "", fmt.Errorf("no ControllerRevision for %s/%s", namespace, name)
+	}
+	return ds, newest.Labels[appsv1.DefaultDaemonSetUniqueLabelKey], nil
+}
