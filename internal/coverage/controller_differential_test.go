@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kwoktest"
 )
 
 const (
@@ -71,7 +72,7 @@ func TestAccEligibilityMatchesTheController(t *testing.T) {
 		}
 		ready := 0
 		for i := range nodes.Items {
-			if nodeReady(&nodes.Items[i]) && !notReadyTainted(&nodes.Items[i]) {
+			if kwoktest.NodeReady(&nodes.Items[i]) && !notReadyTainted(&nodes.Items[i]) {
 				ready++
 			}
 		}
@@ -96,7 +97,7 @@ func TestAccEligibilityMatchesTheController(t *testing.T) {
 	for _, ds := range daemonSets {
 		var want []string
 		for i := range nodes.Items {
-			if eligible, _, _ := coverage.NodeEligibility(ds, &nodes.Items[i]); eligible && nodeReady(&nodes.Items[i]) {
+			if eligible, _, _ := coverage.NodeEligibility(ds, &nodes.Items[i]); eligible && kwoktest.NodeReady(&nodes.Items[i]) {
 				want = append(want, nodes.Items[i].Name)
 			}
 		}
@@ -255,15 +256,6 @@ func placedNodes(ctx context.Context, cs kubernetes.Interface, ds *appsv1.Daemon
 	}
 	slices.Sort(nodes)
 	return nodes, nil
-}
-
-func nodeReady(node *corev1.Node) bool {
-	for _, c := range node.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 func notReadyTainted(node *corev1.Node) bool {

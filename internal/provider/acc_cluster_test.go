@@ -14,6 +14,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kwoktest"
 )
 
 // testImage runs on kwok and on a real kubelet (kind) alike.
@@ -166,16 +168,12 @@ func readyUntaintedNodes(t *testing.T, cs kubernetes.Interface) int {
 }
 
 func nodeIsReadyAndUntainted(node *corev1.Node) bool {
-	ready := false
-	for _, c := range node.Status.Conditions {
-		ready = ready || (c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue)
-	}
 	for _, taint := range node.Spec.Taints {
 		if taint.Effect == corev1.TaintEffectNoSchedule || taint.Effect == corev1.TaintEffectNoExecute {
 			return false
 		}
 	}
-	return ready
+	return kwoktest.NodeReady(node)
 }
 
 // testAccCheckDaemonSetDestroyed asserts that the DaemonSet is gone and no pod of it remains.

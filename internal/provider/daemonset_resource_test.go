@@ -17,10 +17,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kwoktest"
 )
 
 const daemonSetAddress = "kubedaemon_daemonset.test"
@@ -392,7 +393,7 @@ func checkEveryNodeRunsCurrentRevision(cs kubernetes.Interface, namespace, name 
 		}
 		covered := map[string]bool{}
 		for _, p := range pods.Items {
-			if p.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash && p.DeletionTimestamp == nil && podIsReady(&p) {
+			if p.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash && p.DeletionTimestamp == nil && kwoktest.PodReady(&p) {
 				covered[p.Spec.NodeName] = true
 			}
 		}
@@ -407,15 +408,6 @@ func checkEveryNodeRunsCurrentRevision(cs kubernetes.Interface, namespace, name 
 		}
 		return nil
 	}
-}
-
-func podIsReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 func checkPodImages(cs kubernetes.Interface, namespace, selector, image string) resource.TestCheckFunc {

@@ -20,25 +20,9 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kwoktest"
 )
-
-func nodeReady(node *corev1.Node) bool {
-	for _, c := range node.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
-func podReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
 
 // assertCovered checks, with its own consistent reads and without package coverage, that the
 // controller has observed the DaemonSet's generation and that every Ready node its nodeSelector
@@ -84,7 +68,7 @@ func assertCovered(t *testing.T, cs kubernetes.Interface, namespace, name string
 	eligible := labels.SelectorFromSet(ds.Spec.Template.Spec.NodeSelector)
 	var covered []string
 	for _, node := range nodes.Items {
-		if !eligible.Matches(labels.Set(node.Labels)) || !nodeReady(&node) || node.CreationTimestamp.After(returned) {
+		if !eligible.Matches(labels.Set(node.Labels)) || !kwoktest.NodeReady(&node) || node.CreationTimestamp.After(returned) {
 			continue
 		}
 		var seen []string
@@ -94,8 +78,8 @@ func assertCovered(t *testing.T, cs kubernetes.Interface, namespace, name string
 				continue
 			}
 			seen = append(seen, fmt.Sprintf("%s (revision %s, ready %v, deleting %v)",
-				pod.Name, pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey], podReady(&pod), pod.DeletionTimestamp != nil))
-			ok = ok || (pod.DeletionTimestamp == nil && podReady(&pod) && pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash)
+				pod.Name, pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey], kwoktest.PodReady(&pod), pod.DeletionTimestamp != nil))
+			ok = ok || (pod.DeletionTimestamp == nil && kwoktest.PodReady(&pod) && pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash)
 		}
 		if !ok {
 			t.Errorf("node %s has no Ready pod of revision %s; its pods: %s", node.Name, hash, strings.Join(seen, ", "))
@@ -127,7 +111,7 @@ func watchReadyTimes(t *testing.T, cs kubernetes.Interface, namespace string) *r
 		defer close(done)
 		for ev := range w.ResultChan() {
 			pod, ok := ev.Object.(*corev1.Pod)
-			if !ok || !podReady(pod) {
+			if !ok || !kwoktest.PodReady(pod) {
 				continue
 			}
 			r.mu.Lock()
@@ -156,7 +140,7 @@ func (r *readyTimes) lastReady(t *testing.T, cs kubernetes.Interface, namespace 
 	defer r.mu.Unlock()
 	var last time.Time
 	for _, pod := range pods.Items {
-		if seen, ok := r.seen[pod.UID]; ok && slices.Contains(nodes, pod.Spec.NodeName) && podReady(&pod) && pod.DeletionTimestamp == nil && seen.After(last) {
+		if seen, ok := r.seen[pod.UID]; ok && slices.Contains(nodes, pod.Spec.NodeName) && kwoktest.PodReady(&pod) && pod.DeletionTimestamp == nil && seen.After(last) {
 			last = seen
 		}
 	}
@@ -187,7 +171,7 @@ func clusterView(cs kubernetes.Interface, namespace, name string) string {
 	}
 	for _, pod := range pods.Items {
 		fmt.Fprintf(&b, "  pod %s on %s: revision %s, phase %s, ready %v, deleting %v\n", pod.Name, pod.Spec.NodeName,
-			pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey], pod.Status.Phase, podReady(&pod), pod.DeletionTimestamp != nil)
+			pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey], pod.Status.Phase, kwoktest.PodReady(&pod), pod.DeletionTimestamp != nil)
 	}
 	return b.String()
 }

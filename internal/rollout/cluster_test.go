@@ -22,6 +22,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kwoktest"
 )
 
 // Helpers for the tests that run against a real API server (TF_ACC=1, KUBE_CONFIG_PATH): the local
@@ -180,7 +182,7 @@ func labelNode(t *testing.T, cs kubernetes.Interface, key, value string) *corev1
 	}
 	var oldest *corev1.Node
 	for i, node := range nodes.Items {
-		if nodeReady(&node) && node.DeletionTimestamp == nil && (oldest == nil || node.CreationTimestamp.Before(&oldest.CreationTimestamp)) {
+		if kwoktest.NodeReady(&node) && node.DeletionTimestamp == nil && (oldest == nil || node.CreationTimestamp.Before(&oldest.CreationTimestamp)) {
 			oldest = &nodes.Items[i]
 		}
 	}
