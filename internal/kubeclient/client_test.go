@@ -1,6 +1,8 @@
 package kubeclient
 
 import (
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/testcert"
+
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -53,7 +55,7 @@ func newFakeAPIServer(t *testing.T, clientCA *x509.Certificate) *fakeAPIServer {
 	return f
 }
 
-func (f *fakeAPIServer) caPEM() string { return pemEncode("CERTIFICATE", f.Certificate().Raw) }
+func (f *fakeAPIServer) caPEM() string { return testcert.PEM("CERTIFICATE", f.Certificate().Raw) }
 
 func getNamespace(t *testing.T, c *Client) error {
 	t.Helper()
@@ -94,9 +96,9 @@ func TestNew_hostTokenAndCA(t *testing.T) {
 
 func TestNew_clientCertificate(t *testing.T) {
 	isolateEnv(t)
-	ca := newTestCA(t)
-	srv := newFakeAPIServer(t, ca.cert)
-	cert, key := ca.issueClient(t, "terraform")
+	ca := testcert.NewCA(t)
+	srv := newFakeAPIServer(t, ca.Cert)
+	cert, key := ca.IssueClient(t, "terraform")
 
 	c := mustNew(t, Config{Host: srv.URL, ClientCertificate: cert, ClientKey: key, ClusterCACertificate: srv.caPEM()})
 	if err := getNamespace(t, c); !apierrors.IsNotFound(err) {
@@ -162,8 +164,8 @@ func TestNew_execMappedToExecConfig(t *testing.T) {
 
 func TestLogFields_neverHoldSecrets(t *testing.T) {
 	isolateEnv(t)
-	ca := newTestCA(t)
-	cert, key := ca.issueClient(t, "user")
+	ca := testcert.NewCA(t)
+	cert, key := ca.IssueClient(t, "user")
 	secrets := []string{"p4ssw0rd-secret", "t0ken-secret", "exec-env-secret", "proxy-secret", key}
 	exec := &ExecConfig{
 		APIVersion: "client.authentication.k8s.io/v1",
@@ -175,7 +177,7 @@ func TestLogFields_neverHoldSecrets(t *testing.T) {
 		Host:                 "https://kube.example",
 		Username:             "admin",
 		Password:             "p4ssw0rd-secret",
-		ClusterCACertificate: ca.certPEM,
+		ClusterCACertificate: ca.PEM,
 		ClientCertificate:    cert,
 		ClientKey:            key,
 		ProxyURL:             "http://proxy-user:proxy-secret@proxy.example:3128",

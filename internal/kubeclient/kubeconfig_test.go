@@ -1,6 +1,8 @@
 package kubeclient
 
 import (
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/testcert"
+
 	"errors"
 	"os"
 	"path/filepath"
@@ -172,12 +174,12 @@ func TestNew_environmentFallbacks(t *testing.T) {
 		}
 	})
 	t.Run("static settings", func(t *testing.T) {
-		ca := newTestCA(t)
-		cert, key := ca.issueClient(t, "env-user")
+		ca := testcert.NewCA(t)
+		cert, key := ca.IssueClient(t, "env-user")
 		env := map[string]string{
 			"KUBE_HOST":                 "kube.example:6443",
 			"KUBE_TOKEN":                "env-token",
-			"KUBE_CLUSTER_CA_CERT_DATA": ca.certPEM,
+			"KUBE_CLUSTER_CA_CERT_DATA": ca.PEM,
 			"KUBE_CLIENT_CERT_DATA":     cert,
 			"KUBE_CLIENT_KEY_DATA":      key,
 			"KUBE_TLS_SERVER_NAME":      "api.internal",
@@ -193,7 +195,7 @@ func TestNew_environmentFallbacks(t *testing.T) {
 			t.Errorf("host %q: a bare host:port should mean https", c.Host)
 		case rc.BearerToken != "env-token":
 			t.Errorf("token %q", rc.BearerToken)
-		case string(rc.CAData) != ca.certPEM:
+		case string(rc.CAData) != ca.PEM:
 			t.Errorf("CA data not from KUBE_CLUSTER_CA_CERT_DATA")
 		case string(rc.CertData) != cert || string(rc.KeyData) != key:
 			t.Errorf("client certificate or key not from the environment")
@@ -293,7 +295,7 @@ func TestNew_inCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	caFile := filepath.Join(dir, "ca.crt")
-	if err := os.WriteFile(caFile, []byte(newTestCA(t).certPEM), 0o600); err != nil {
+	if err := os.WriteFile(caFile, []byte(testcert.NewCA(t).PEM), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { inClusterConfig = rest.InClusterConfig })

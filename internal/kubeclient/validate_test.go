@@ -1,15 +1,17 @@
 package kubeclient
 
 import (
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/testcert"
+
 	"strings"
 	"testing"
 )
 
 func TestNew_badPEM(t *testing.T) {
 	isolateEnv(t)
-	ca := newTestCA(t)
-	cert, key := ca.issueClient(t, "user")
-	otherCert, _ := ca.issueClient(t, "other")
+	ca := testcert.NewCA(t)
+	cert, key := ca.IssueClient(t, "user")
+	otherCert, _ := ca.IssueClient(t, "other")
 	// Distinct from the real key so a leak in a message is easy to see.
 	const secretKey = "-----BEGIN EC PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END EC PRIVATE KEY-----\n"
 
@@ -21,8 +23,8 @@ func TestNew_badPEM(t *testing.T) {
 	}{
 		{"CA not PEM", Config{Host: "https://k", ClusterCACertificate: "LS0tLS1CRUdJTi..."}, "cluster_ca_certificate", "is not PEM-encoded data"},
 		{"CA holds a key", Config{Host: "https://k", ClusterCACertificate: key}, "cluster_ca_certificate", `type "EC PRIVATE KEY"`},
-		{"CA with trailing junk", Config{Host: "https://k", ClusterCACertificate: ca.certPEM + "junk"}, "cluster_ca_certificate", "not PEM"},
-		{"CA does not parse", Config{Host: "https://k", ClusterCACertificate: pemEncode("CERTIFICATE", []byte("nope"))}, "cluster_ca_certificate", "does not parse"},
+		{"CA with trailing junk", Config{Host: "https://k", ClusterCACertificate: ca.PEM + "junk"}, "cluster_ca_certificate", "not PEM"},
+		{"CA does not parse", Config{Host: "https://k", ClusterCACertificate: testcert.PEM("CERTIFICATE", []byte("nope"))}, "cluster_ca_certificate", "does not parse"},
 		{"client certificate not PEM", Config{Host: "https://k", ClientCertificate: "abc", ClientKey: key}, "client_certificate", "is not PEM-encoded data"},
 		{"client key not PEM", Config{Host: "https://k", ClientCertificate: cert, ClientKey: "secret-key-material"}, "client_key", "is not PEM-encoded data"},
 		{"client key does not match", Config{Host: "https://k", ClientCertificate: otherCert, ClientKey: key}, "client_key", "does not form a key pair"},
@@ -32,7 +34,7 @@ func TestNew_badPEM(t *testing.T) {
 		{"username without password", Config{Host: "https://k", Username: "u"}, "password", "must be set together with username"},
 		{"token with basic auth", Config{Host: "https://k", Token: "t", Username: "u", Password: "p"}, "token", "cannot be combined with username and password"},
 		{"token with a final newline", Config{Host: "https://k", Token: "secret-key-material\n"}, "token", "wrap it in trimspace()"},
-		{"insecure with CA", Config{Host: "https://k", Insecure: ptr(true), ClusterCACertificate: ca.certPEM}, "insecure", "cannot be true together with cluster_ca_certificate"},
+		{"insecure with CA", Config{Host: "https://k", Insecure: ptr(true), ClusterCACertificate: ca.PEM}, "insecure", "cannot be true together with cluster_ca_certificate"},
 		{"exec without command", Config{Host: "https://k", Exec: &ExecConfig{APIVersion: "client.authentication.k8s.io/v1"}}, "exec", "command must be set"},
 		{"exec with unknown API version", Config{Host: "https://k", Exec: &ExecConfig{APIVersion: "v1", Command: "x"}}, "exec", `api_version "v1" is not one of`},
 	}
