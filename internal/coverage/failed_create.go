@@ -35,13 +35,18 @@ func (f *CreateFailure) Permanent() bool {
 }
 
 // LatestCreateFailure returns the newest FailedCreate event of ds among events that is about its
-// current template, or nil. An event older than the current ControllerRevision was met by an older
-// template (the controller makes the revision before it creates pods of it).
+// current template, or nil. An event from before the current ControllerRevision became current was
+// met by another template (the controller makes the revision before it creates pods of it).
 func LatestCreateFailure(ds *appsv1.DaemonSet, revisions []*appsv1.ControllerRevision, events []*corev1.Event) *CreateFailure {
-	since := currentRevisionCreated(ds, revisions)
+	since, again := currentSince(ds, revisions)
 	var latest *corev1.Event
 	for _, e := range events {
 		if e.Reason != ReasonFailedCreate || e.InvolvedObject.UID != ds.UID || lastSeen(e).Before(since) {
+			continue
+		}
+		// In the second a template became current again, the controller was still failing with the
+		// one before; a failure of this template shows again at its next retry, a second or more on.
+		if again && lastSeen(e).Equal(since) {
 			continue
 		}
 		if latest == nil || lastSeen(e).After(lastSeen(latest)) {
@@ -72,16 +77,27 @@ func lastSeen(e *corev1.Event) time.Time {
 	return t.Truncate(time.Second)
 }
 
-// currentRevisionCreated is when the DaemonSet's current ControllerRevision was made, truncated to
-// the second as the API server stores it; the zero time when there is none.
-func currentRevisionCreated(ds *appsv1.DaemonSet, revisions []*appsv1.ControllerRevision) time.Time {
+// currentSince is when the DaemonSet's current ControllerRevision last became current, truncated to
+// the second as the API server stores times (the zero time when there is none), and whether it
+// became current again rather than when it was made. A revision becomes current when the
+// controller makes it, or again when the template returns to an earlier one (a rollback): the
+// controller then raises that revision's number, an update its managedFields time records. Events
+// between the two were met by the template in between.
+func currentSince(ds *appsv1.DaemonSet, revisions []*appsv1.ControllerRevision) (since time.Time, again bool) {
 	hash := CurrentRevisionHash(ds, revisions)
 	for _, rev := range revisions {
 		if hash != "" && ownedBy(rev, ds) && rev.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash {
-			return rev.CreationTimestamp.Truncate(time.Second)
+			made := rev.CreationTimestamp.Truncate(time.Second)
+			since = made
+			for _, entry := range rev.ManagedFields {
+				if entry.Time != nil && entry.Time.Truncate(time.Second).After(since) {
+					since = entry.Time.Truncate(time.Second)
+				}
+			}
+			return since, since.After(made)
 		}
 	}
-	return time.Time{}
+	return time.Time{}, false
 }
 
 // explainMissingPods adds the failure to the message of every node that has no pod, except those

@@ -79,6 +79,30 @@ func TestLatestCreateFailure(t *testing.T) {
 	}
 }
 
+// TestLatestCreateFailure_rollback: going back to an earlier template makes its old revision current
+// again (the controller raises its number), so a failure of the template in between is not the
+// current template's, however long ago its revision was made; a failure after the return is.
+func TestLatestCreateFailure_rollback(t *testing.T) {
+	madeAt, failedAt, backAt := now.Add(-time.Hour), now.Add(-time.Minute), now.Add(-30*time.Second)
+	revs := []*appsv1.ControllerRevision{
+		controllerRevision("agent-rev1", currentRevision, 3, dsUID), // the first template, current again
+		controllerRevision("agent-rev2", oldRevision, 2, dsUID),     // the template that failed
+	}
+	revs[0].CreationTimestamp = metav1.NewTime(madeAt)
+	back := metav1.NewTime(backAt)
+	revs[0].ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kube-controller-manager", Operation: metav1.ManagedFieldsOperationUpdate, Time: &back}}
+	revs[1].CreationTimestamp = metav1.NewTime(failedAt.Add(-time.Second))
+	if f := LatestCreateFailure(daemonSet(), revs, []*corev1.Event{failedCreate(dsUID, missingServiceAccount, failedAt)}); f != nil {
+		t.Errorf("the failure of the template rolled back from is reported as the current one's: %q", f.Message)
+	}
+	if f := LatestCreateFailure(daemonSet(), revs, []*corev1.Event{failedCreate(dsUID, missingServiceAccount, backAt)}); f != nil {
+		t.Errorf("a failure in the second of the rollback, when the controller still met the template rolled back from, is reported: %q", f.Message)
+	}
+	if f := LatestCreateFailure(daemonSet(), revs, []*corev1.Event{failedCreate(dsUID, missingServiceAccount, backAt.Add(time.Second))}); f == nil {
+		t.Error("a failure after the rollback is not reported")
+	}
+}
+
 // TestCompute_missingPodsCarryTheCause: a node without a pod says why the controller could not make
 // it, and the summary says it once, however many nodes lack their pod.
 func TestCompute_missingPodsCarryTheCause(t *testing.T) {

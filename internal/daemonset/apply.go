@@ -6,6 +6,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 )
@@ -15,6 +16,31 @@ import (
 func Apply(ctx context.Context, cs kubernetes.Interface, namespace, name string, body []byte, fieldManager string, force bool) (*appsv1.DaemonSet, error) {
 	return cs.AppsV1().DaemonSets(namespace).Patch(ctx, name, types.ApplyPatchType, body,
 		metav1.PatchOptions{FieldManager: fieldManager, Force: &force})
+}
+
+// ApplyBody is the server-side apply patch of desired, a DaemonSet's configuration as a JSON object,
+// which it leaves unchanged. Beside a pod template's serviceAccountName it sets the deprecated
+// serviceAccount to the same name: the API server copies the name there, and reads it back from
+// there when serviceAccountName is left out, so a configuration that stopped setting the name
+// would keep running under it unless its field manager owned both fields, and so removed both.
+func ApplyBody(desired map[string]any) ([]byte, error) {
+	body, err := json.Marshal(desired)
+	if err != nil {
+		return nil, err
+	}
+	var patch map[string]any
+	if err := json.Unmarshal(body, &patch); err != nil {
+		return nil, err
+	}
+	podSpec, _, _ := unstructured.NestedMap(patch, "spec", "template", "spec")
+	name, _ := podSpec["serviceAccountName"].(string)
+	if name == "" {
+		return body, nil
+	}
+	if err := unstructured.SetNestedField(patch, name, "spec", "template", "spec", "serviceAccount"); err != nil {
+		return nil, err
+	}
+	return json.Marshal(patch)
 }
 
 // SetTemplateAnnotation sets one annotation of the pod template of the DaemonSet namespace/name,

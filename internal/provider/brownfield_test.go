@@ -298,6 +298,39 @@ func TestAccDaemonSet_createRefusesExisting(t *testing.T) {
 	})
 }
 
+// TestAccNodeAgent_retryAfterRefusedCreate: an agent whose DaemonSet name another tool holds is
+// refused after it made its ServiceAccount; once the name is free, the next apply runs under that
+// ServiceAccount instead of refusing it as another tool's.
+func TestAccNodeAgent_retryAfterRefusedCreate(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	theirs := agentLike(ns)
+	if _, err := cs.AppsV1().DaemonSets(ns).Create(context.Background(), theirs, metav1.CreateOptions{FieldManager: "other-team"}); err != nil {
+		t.Fatal(err)
+	}
+	config := nodeAgentConfig(ns, "agent", testImage, "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      config,
+			ExpectError: regexp.MustCompile(`(?s)DaemonSet ` + ns + `/agent\s+already\s+exists.*other-team`),
+		}, {
+			PreConfig: func() {
+				background := metav1.DeletePropagationBackground
+				if err := cs.AppsV1().DaemonSets(ns).Delete(context.Background(), "agent", metav1.DeleteOptions{PropagationPolicy: &background}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := cs.CoreV1().ServiceAccounts(ns).Get(context.Background(), "agent", metav1.GetOptions{}); err != nil {
+					t.Fatalf("the refused create left no ServiceAccount behind, so this test shows nothing: %v", err)
+				}
+			},
+			Config: config,
+			Check:  checkPodServiceAccount(cs, ns, "agent", "agent"),
+		}},
+	})
+}
+
 // TestAccDaemonSet_recreatedOutOfBandIsLeftAlone: a DaemonSet deleted and made again under the
 // same name by someone else is not the one in state: the plan creates it again (which then fails,
 // saying to import it) and destroy never deletes it.

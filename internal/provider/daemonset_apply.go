@@ -161,7 +161,7 @@ func addWaitError(diags *diag.Diagnostics, client *kubeclient.Client, id string,
 // back, with a warning; a conflict over a field the configuration newly sets fails, naming its
 // managers, unless force_conflicts is set.
 func serverSideApply(ctx context.Context, client *kubeclient.Client, namespace, name string, desired map[string]any, prior appliedDaemonSet, settings rolloutSettings, diags *diag.Diagnostics) (*appsv1.DaemonSet, bool) {
-	body, err := json.Marshal(desired)
+	body, err := daemonset.ApplyBody(desired)
 	if err != nil {
 		diags.AddError(fmt.Sprintf("Cannot encode DaemonSet %s/%s", namespace, name), err.Error())
 		return nil, false

@@ -78,7 +78,8 @@ func (r *nodeAgentResource) apply(parent context.Context, plan, prior *nodeAgent
 	ctx, cancel := context.WithTimeout(parent, d)
 	defer cancel()
 	if plan.CreateServiceAccount.ValueBool() {
-		if prior == nil || !prior.CreateServiceAccount.ValueBool() {
+		// A ServiceAccount the agent did not create under this name before may be another tool's.
+		if prior == nil || !prior.CreateServiceAccount.ValueBool() || prior.ServiceAccountName.ValueString() != plan.ServiceAccountName.ValueString() {
 			ensureServiceAccountAbsent(ctx, r.client, plan, diags)
 		}
 		if diags.HasError() {

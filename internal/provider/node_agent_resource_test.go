@@ -248,8 +248,19 @@ func TestAccNodeAgent_existingServiceAccount(t *testing.T) {
 				checkPodServiceAccount(cs, ns, "agent", "agent"),
 			),
 		}, {
+			// So does renaming the ServiceAccount it creates to one another tool made.
+			Config:      nodeAgentConfig(ns, "agent", testImage, `  service_account_name = "node-reader"`),
+			ExpectError: regexp.MustCompile(`(?s)ServiceAccount ` + ns + `/node-reader already\s+exists.*create_service_account\s+=\s+false`),
+		}, {
 			Config: nodeAgentConfig(ns, "agent", testImage, useExisting),
 			Check: resource.ComposeAggregateTestCheckFunc(
+				func(*terraform.State) error {
+					sa, err := cs.CoreV1().ServiceAccounts(ns).Get(context.Background(), "node-reader", metav1.GetOptions{})
+					if err == nil && len(sa.Labels) > 0 {
+						err = fmt.Errorf("the agent labelled the ServiceAccount another tool made: %v", sa.Labels)
+					}
+					return err
+				},
 				checkPodServiceAccount(cs, ns, "agent", "node-reader"),
 				func(*terraform.State) error { return checkServiceAccountGone(cs, ns, "agent") },
 			),

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+	corev1 "k8s.io/api/core/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
@@ -33,15 +34,21 @@ func applyServiceAccountConfiguration(ctx context.Context, client *kubeclient.Cl
 	}
 }
 
-// ensureServiceAccountAbsent fails when the ServiceAccount the agent is to create exists already:
-// another tool made it, and the agent never adopts (nor later deletes) it.
+// ensureServiceAccountAbsent fails when the ServiceAccount the agent is to create exists already and
+// another tool made it: the agent never adopts (nor later deletes) it. One this agent made (its field
+// manager owns the agent's name label), left by an apply that failed before state recorded it, is
+// the agent's to use.
 func ensureServiceAccountAbsent(ctx context.Context, client *kubeclient.Client, m *nodeAgentModel, diags *diag.Diagnostics) {
 	namespace, name := m.Namespace.ValueString(), m.ServiceAccountName.ValueString()
 	sa, err := daemonset.GetServiceAccount(ctx, client.Clientset, namespace, name)
+	var ours bool
+	if sa != nil && err == nil {
+		ours, err = createdBy(sa, m)
+	}
 	switch {
 	case err != nil:
 		diags.AddError("Cannot read ServiceAccount "+namespace+"/"+name, client.Explain(err))
-	case sa != nil:
+	case sa != nil && !ours:
 		diags.AddAttributeError(path.Root("service_account_name"), "ServiceAccount "+namespace+"/"+name+" already exists",
 			fmt.Sprintf("The agent creates its ServiceAccount only when none exists, so that it never takes over, or later deletes, "+
 				"one another tool made (uid %s). To run the agent under it, set create_service_account = false and "+
@@ -57,6 +64,11 @@ func serviceAccountCreated(ctx context.Context, client *kubeclient.Client, m *no
 	if sa == nil || err != nil {
 		return false, err
 	}
+	return createdBy(sa, m)
+}
+
+// createdBy tells whether the agent m created sa (see serviceAccountCreated).
+func createdBy(sa *corev1.ServiceAccount, m *nodeAgentModel) (bool, error) {
 	owned, err := corev1ac.ExtractServiceAccount(sa, m.fieldManager())
 	if err != nil {
 		return false, err

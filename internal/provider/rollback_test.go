@@ -16,53 +16,78 @@ import (
 
 const rollbackPolicy = `rollout = { on_failure = "rollback" }`
 
-// TestAccDaemonSet_rollbackOnFailure updates to an image that never pulls, with on_failure =
-// "rollback": the apply fails saying it rolled back and why, every node runs the first revision
-// again, and state holds the first configuration, so planning it is empty and planning the bad one
-// shows the change again.
+// TestAccDaemonSet_rollbackOnFailure updates, with on_failure = "rollback", to a template whose
+// rollout fails, by the timeout or at once: the apply fails saying it rolled back and why, every node
+// runs the first revision again, state holds the first configuration (planning it is empty, planning
+// the bad one shows the change again), and refresh reads no create failure: the controller's
+// failures of the bad template are not taken for the first one's once it is current again.
 func TestAccDaemonSet_rollbackOnFailure(t *testing.T) {
 	testAccPreCheck(t)
-	cs := testAccClient(t)
-	ns := testAccNamespace(t, cs)
-	good := daemonSetConfig{namespace: ns, name: "agent", app: "agent", resourceExtra: rollbackPolicy}
-	bad := good
-	bad.image = "registry.invalid/agent:2"
-	bad.resourceExtra = rollbackPolicy + "\n  timeouts = { update = \"20s\" }"
-	var first string
-
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: good.String(),
-			Check: func(*terraform.State) error {
-				var err error
-				_, first, err = newestRevision(cs, ns, "agent")
-				return err
-			},
-		}, {
-			Config:      bad.String(),
-			ExpectError: regexp.MustCompile(`(?s)DaemonSet \S+/agent rolled back.*counted nodes run a Ready pod of it.*image_pull.*registry\.invalid/agent:2`),
-		}, {
-			// The first configuration plans clean: state and the object are both back on it.
-			PreConfig: func() {
-				if err := checkEveryNodeRunsCurrentRevision(cs, ns, "agent")(nil); err != nil {
-					t.Fatalf("after the rollback: %v", err)
-				}
-				if err := checkPodImages(cs, ns, "app=agent", testImage)(nil); err != nil {
-					t.Fatalf("after the rollback: %v", err)
-				}
-				if _, now, err := newestRevision(cs, ns, "agent"); err != nil || now != first {
-					t.Fatalf("after the rollback the DaemonSet is at revision %s (%v), want the first one, %s", now, err, first)
-				}
-			},
-			Config:   good.String(),
-			PlanOnly: true,
-		}, {
-			Config:             bad.String(),
-			PlanOnly:           true,
-			ExpectNonEmptyPlan: true,
-		}},
-	})
+	for _, tc := range []struct {
+		name    string
+		breakIt func(*daemonSetConfig)
+		failure string // what the error says made the rollout fail
+	}{{
+		name: "image that never pulls",
+		breakIt: func(c *daemonSetConfig) {
+			c.image = "registry.invalid/agent:2"
+			c.resourceExtra += "\n  timeouts = { update = \"20s\" }"
+		},
+		failure: `counted nodes run a Ready pod of it.*image_pull.*registry\.invalid/agent:2`,
+	}, {
+		name:    "pods the controller cannot create",
+		breakIt: func(c *daemonSetConfig) { c.podSpecExtra = `service_account_name = "kd-missing"` },
+		failure: wrapped(`serviceaccount "kd-missing" not found`),
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cs := testAccClient(t)
+			ns := testAccNamespace(t, cs)
+			good := daemonSetConfig{namespace: ns, name: "agent", app: "agent", resourceExtra: rollbackPolicy}
+			bad := good
+			tc.breakIt(&bad)
+			var first string
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: good.String(),
+					Check: func(*terraform.State) error {
+						var err error
+						_, first, err = newestRevision(cs, ns, "agent")
+						return err
+					},
+				}, {
+					Config:      bad.String(),
+					ExpectError: regexp.MustCompile(`(?s)DaemonSet \S+/agent rolled back.*` + tc.failure),
+				}, {
+					PreConfig: func() {
+						if err := checkEveryNodeRunsCurrentRevision(cs, ns, "agent")(nil); err != nil {
+							t.Fatalf("after the rollback: %v", err)
+						}
+						if err := checkPodImages(cs, ns, "app=agent", testImage)(nil); err != nil {
+							t.Fatalf("after the rollback: %v", err)
+						}
+						if _, now, err := newestRevision(cs, ns, "agent"); err != nil || now != first {
+							t.Fatalf("after the rollback the DaemonSet is at revision %s (%v), want the first one, %s", now, err, first)
+						}
+					},
+					Config:   good.String(),
+					PlanOnly: true,
+				}, {
+					Config:             bad.String(),
+					PlanOnly:           true,
+					ExpectNonEmptyPlan: true,
+				}, {
+					// The last configuration is still the bad one, whose change remains to apply.
+					RefreshState:       true,
+					ExpectNonEmptyPlan: true,
+					Check: resource.ComposeAggregateTestCheckFunc(
+						resource.TestCheckResourceAttr("kubedaemon_daemonset.test", "coverage.complete", "true"),
+						resource.TestCheckNoResourceAttr("kubedaemon_daemonset.test", "coverage.create_failure"),
+					),
+				}},
+			})
+		})
+	}
 }
 
 // TestAccDaemonSet_rollbackThatCannotComplete rolls back to a template whose pods never become
@@ -74,8 +99,9 @@ func TestAccDaemonSet_rollbackThatCannotComplete(t *testing.T) {
 	ns := testAccNamespace(t, cs)
 	neverReady := daemonSetConfig{namespace: ns, name: "agent", app: "agent",
 		containerExtra: `readiness_probe = { exec = { command = ["/bin/false"] } }`, resourceExtra: `wait_for_rollout = false`}
+	// Without the probe: kwok picks among the stages a pod matches, and only the image must fail.
 	bad := daemonSetConfig{namespace: ns, name: "agent", app: "agent", image: "registry.invalid/agent:2",
-		containerExtra: neverReady.containerExtra, resourceExtra: rollbackPolicy + "\n  timeouts = { update = \"15s\" }"}
+		resourceExtra: rollbackPolicy + "\n  timeouts = { update = \"15s\" }"}
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
