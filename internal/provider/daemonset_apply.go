@@ -316,6 +316,7 @@ func snapshot(ctx context.Context, client *kubeclient.Client, namespace, name st
 	return coverageOf(state, settings), err
 }
 
+// coverageOf is the coverage a snapshot shows; an empty report when the snapshot failed.
 func coverageOf(state coverage.State, settings rolloutSettings) coverage.Report {
 	if state.DaemonSet == nil {
 		return coverage.Report{}

@@ -74,7 +74,8 @@ func (r *nodeAgentResource) apply(parent context.Context, plan, prior *nodeAgent
 	if !ok {
 		return
 	}
-	// The ServiceAccount's calls share the operation's deadline; applyAndWait sets the same one.
+	// The ServiceAccount's calls are bounded by the operation's timeout; so, from its own start, are
+	// the DaemonSet's apply and wait (applyAndWait).
 	ctx, cancel := context.WithTimeout(parent, d)
 	defer cancel()
 	if plan.CreateServiceAccount.ValueBool() {
