@@ -3,6 +3,7 @@ package daemonset
 import (
 	"context"
 	"encoding/json"
+	"maps"
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -24,22 +25,20 @@ func Apply(ctx context.Context, cs kubernetes.Interface, namespace, name string,
 // there when serviceAccountName is left out, so a configuration that stopped setting the name
 // would keep running under it unless its field manager owned both fields, and so removed both.
 func ApplyBody(desired map[string]any) ([]byte, error) {
-	body, err := json.Marshal(desired)
-	if err != nil {
-		return nil, err
-	}
-	var patch map[string]any
-	if err := json.Unmarshal(body, &patch); err != nil {
-		return nil, err
-	}
-	podSpec, _, _ := unstructured.NestedMap(patch, "spec", "template", "spec")
-	name, _ := podSpec["serviceAccountName"].(string)
+	name, _, _ := unstructured.NestedString(desired, "spec", "template", "spec", "serviceAccountName")
 	if name == "" {
-		return body, nil
+		return json.Marshal(desired)
 	}
-	if err := unstructured.SetNestedField(patch, name, "spec", "template", "spec", "serviceAccount"); err != nil {
-		return nil, err
+	// Copies of the maps down to the pod spec, so that desired stays as it is.
+	patch := maps.Clone(desired)
+	at := patch
+	for _, key := range []string{"spec", "template", "spec"} {
+		child, _ := at[key].(map[string]any)
+		child = maps.Clone(child)
+		at[key] = child
+		at = child
 	}
+	at["serviceAccount"] = name
 	return json.Marshal(patch)
 }
 
