@@ -20,26 +20,44 @@ func Apply(ctx context.Context, cs kubernetes.Interface, namespace, name string,
 }
 
 // ApplyBody is the server-side apply patch of desired, a DaemonSet's configuration as a JSON object,
-// which it leaves unchanged. Beside a pod template's serviceAccountName it sets the deprecated
-// serviceAccount to the same name: the API server copies the name there, and reads it back from
-// there when serviceAccountName is left out, so a configuration that stopped setting the name
-// would keep running under it unless its field manager owned both fields, and so removed both.
+// which it leaves unchanged. It records desired in AppliedAnnotation, the one place the zero
+// values an object cannot show are kept, for an import into another configuration (see
+// ReadImported). Beside a pod template's serviceAccountName it sets the deprecated serviceAccount
+// to the same name: the API server copies the name there, and reads it back from there when
+// serviceAccountName is left out, so a configuration that stopped setting the name would keep
+// running under it unless its field manager owned both fields, and so removed both.
 func ApplyBody(desired map[string]any) ([]byte, error) {
-	name, _, _ := unstructured.NestedString(desired, "spec", "template", "spec", "serviceAccountName")
-	if name == "" {
-		return json.Marshal(desired)
+	record, err := json.Marshal(desired)
+	if err != nil {
+		return nil, err
 	}
-	// Copies of the maps down to the pod spec, so that desired stays as it is.
+	// Copies of the maps on the way down, so that desired stays as it is.
 	patch := maps.Clone(desired)
-	at := patch
-	for _, key := range []string{"spec", "template", "spec"} {
-		child, _ := at[key].(map[string]any)
-		child = maps.Clone(child)
-		at[key] = child
-		at = child
+	if len(record) <= maxRecordSize {
+		annotations := childCopy(childCopy(patch, "metadata"), "annotations")
+		annotations[AppliedAnnotation] = string(record)
 	}
-	at["serviceAccount"] = name
+	if name, _, _ := unstructured.NestedString(desired, "spec", "template", "spec", "serviceAccountName"); name != "" {
+		childCopy(childCopy(childCopy(patch, "spec"), "template"), "spec")["serviceAccount"] = name
+	}
 	return json.Marshal(patch)
+}
+
+// maxRecordSize keeps the recorded configuration to half of the 256 KiB the API server allows all
+// of an object's annotations together; a larger configuration goes unrecorded, and an import
+// then reads what the managed fields show.
+const maxRecordSize = 128 << 10
+
+// childCopy replaces m[key] by a copy of the JSON object it holds (an empty one if none) and
+// returns the copy.
+func childCopy(m map[string]any, key string) map[string]any {
+	child, _ := m[key].(map[string]any)
+	child = maps.Clone(child)
+	if child == nil {
+		child = map[string]any{}
+	}
+	m[key] = child
+	return child
 }
 
 // SetTemplateAnnotation sets one annotation of the pod template of the DaemonSet namespace/name,

@@ -3,6 +3,7 @@ package daemonset
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -31,12 +32,34 @@ func TestApplyBody(t *testing.T) {
 		t.Errorf("ApplyBody changed its argument: %v", desired)
 	}
 
+	if recorded, _, _ := unstructured.NestedString(patch, "metadata", "annotations", AppliedAnnotation); recorded != mustString(t, desired) {
+		t.Errorf("recorded %s, want the configuration as given, without the serviceAccount copy", recorded)
+	}
+
 	without := map[string]any{"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"hostNetwork": false}}}}
 	body, err = ApplyBody(without)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want, _ := json.Marshal(without); string(body) != string(want) {
-		t.Errorf("without a ServiceAccount name the body is %s, want %s", body, want)
+	if err := json.Unmarshal(body, &patch); err != nil {
+		t.Fatal(err)
 	}
+	if _, ok, _ := unstructured.NestedFieldNoCopy(patch, "spec", "template", "spec", "serviceAccount"); ok {
+		t.Errorf("without a ServiceAccount name the body sets serviceAccount: %s", body)
+	}
+
+	// A configuration too large to record goes unrecorded rather than over the annotations' limit.
+	large := map[string]any{"metadata": map[string]any{"annotations": map[string]any{"big": strings.Repeat("x", maxRecordSize)}}}
+	body, err = ApplyBody(large)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := mustString(t, large); string(body) != want {
+		t.Errorf("a configuration over %d bytes was recorded", maxRecordSize)
+	}
+}
+
+func mustString(t *testing.T, v any) string {
+	t.Helper()
+	return string(mustJSON(t, v))
 }

@@ -15,6 +15,12 @@ import (
 // LastAppliedAnnotation is where `kubectl apply` (client-side) keeps the configuration it applied.
 const LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 
+// AppliedAnnotation is where this provider keeps the configuration it applied, as kubectl apply
+// keeps its own. An object cannot show some zero values: one Kubernetes keeps whole inside a
+// struct (a toleration's value ""), one the API server replaced by its default (dnsPolicy ""), an
+// empty object. An import into another configuration reads them here.
+const AppliedAnnotation = "kubedaemon.io/applied-configuration"
+
 // clientSideApplyManager is the field manager of `kubectl apply` without --server-side.
 const clientSideApplyManager = "kubectl-client-side-apply"
 
@@ -23,6 +29,7 @@ const clientSideApplyManager = "kubectl-client-side-apply"
 var serverSetAnnotations = []string{
 	"deprecated.daemonset.template.generation",
 	LastAppliedAnnotation,
+	AppliedAnnotation,
 }
 
 // controllerManagers write a DaemonSet's status and bookkeeping, never its configuration.
@@ -42,6 +49,11 @@ func (m Manager) String() string { return fmt.Sprintf("%s (%s)", m.Name, m.Opera
 type Previous struct {
 	Fields   Fields
 	Managers []Manager
+	// Recorded is the configuration this provider applied (AppliedAnnotation), when the manager
+	// that applied it still owns exactly the paths it set and every other tool's paths are among
+	// them: the object then is what that apply made, and reads as a read right after it.
+	Recorded   map[string]any
+	recordedBy string
 }
 
 // PreviousManagers reads, from managedFields, the paths every manager other than the controllers
@@ -50,7 +62,8 @@ type Previous struct {
 // equals the default, so that a configuration equal to what the tool was given plans no change.
 func PreviousManagers(live *appsv1.DaemonSet) (Previous, error) {
 	var prev Previous
-	fields := fieldpath.NewSet()
+	fields, others := fieldpath.NewSet(), fieldpath.NewSet()
+	record, recordFields, recordSent, hasRecord := recorded(live)
 	for _, entry := range live.ManagedFields {
 		if entry.Subresource != "" || slices.Contains(controllerManagers, entry.Manager) || entry.FieldsV1 == nil {
 			continue
@@ -59,7 +72,8 @@ func PreviousManagers(live *appsv1.DaemonSet) (Previous, error) {
 		if err != nil {
 			return Previous{}, err
 		}
-		if entry.Operation == metav1.ManagedFieldsOperationUpdate {
+		switch {
+		case entry.Operation == metav1.ManagedFieldsOperationUpdate:
 			applied, ok, err := lastApplied(live, entry.Manager)
 			if err != nil {
 				return Previous{}, err
@@ -69,10 +83,20 @@ func PreviousManagers(live *appsv1.DaemonSet) (Previous, error) {
 			} else {
 				set = withoutDefaults(live, set)
 			}
+			others = others.Union(set)
+		case hasRecord && prev.recordedBy == "" && set.Equals(recordSent):
+			prev.recordedBy = entry.Manager
+		default:
+			others = others.Union(set)
 		}
 		fields = fields.Union(set)
 		prev.Managers = append(prev.Managers, Manager{Name: entry.Manager, Operation: entry.Operation})
 	}
+	if prev.recordedBy != "" && others.Difference(recordFields.set).Empty() {
+		prev.Recorded, prev.Fields = record, recordFields
+		return prev, nil
+	}
+	prev.recordedBy = ""
 	for _, key := range serverSetAnnotations {
 		fields = fields.Difference(annotationPath(key))
 	}
@@ -83,6 +107,42 @@ func PreviousManagers(live *appsv1.DaemonSet) (Previous, error) {
 	prev.Fields = Fields{set: fields}
 	return prev, nil
 }
+
+// recorded reads AppliedAnnotation: the configuration, the paths it sets, and the paths its apply
+// patch set as the API server records them (without the identity it strips), which the manager
+// that sent it owns exactly as long as no other manager took one of them. A record that cannot be
+// read is no record: the managed fields still say what each tool set.
+func recorded(live *appsv1.DaemonSet) (map[string]any, Fields, *fieldpath.Set, bool) {
+	raw, ok := live.Annotations[AppliedAnnotation]
+	if !ok {
+		return nil, Fields{}, nil, false
+	}
+	var applied map[string]any
+	if json.Unmarshal([]byte(raw), &applied) != nil {
+		return nil, Fields{}, nil, false
+	}
+	fields, err := FieldsOf(applied)
+	if err != nil {
+		return nil, Fields{}, nil, false
+	}
+	body, err := ApplyBody(applied)
+	if err != nil {
+		return nil, Fields{}, nil, false
+	}
+	sent, err := FieldsOf(json.RawMessage(body))
+	if err != nil {
+		return nil, Fields{}, nil, false
+	}
+	return applied, fields, sent.set.Difference(strippedByServer), true
+}
+
+// strippedByServer are the paths of an apply patch that the API server never records as owned.
+var strippedByServer = fieldpath.NewSet(
+	fieldpath.MakePathOrDie("apiVersion"),
+	fieldpath.MakePathOrDie("kind"),
+	fieldpath.MakePathOrDie("metadata", "name"),
+	fieldpath.MakePathOrDie("metadata", "namespace"),
+)
 
 // lastApplied is the configuration `kubectl apply` kept on the object, when manager is kubectl's
 // client-side apply and the annotation is there.

@@ -48,11 +48,21 @@ func Read(live *appsv1.DaemonSet, desired any, fieldManager string) (map[string]
 }
 
 // ReadImported returns the live DaemonSet limited to the paths the tools that made it set (see
-// PreviousManagers), and who they are.
+// PreviousManagers), and who they are. A DaemonSet this provider applied, and no tool changed
+// since, reads as right after that apply, from the configuration it recorded: with the zero
+// values and the spelling of quantities it was given.
 func ReadImported(live *appsv1.DaemonSet) (map[string]any, Previous, error) {
 	prev, err := PreviousManagers(live)
 	if err != nil {
 		return nil, Previous{}, err
+	}
+	if prev.Recorded != nil {
+		out, err := Read(live, prev.Recorded, prev.recordedBy)
+		if err != nil {
+			return nil, Previous{}, err
+		}
+		keepAppliedSpelling(out, prev.Recorded)
+		return out, prev, nil
 	}
 	out, err := prev.Fields.Extract(live)
 	if err != nil {

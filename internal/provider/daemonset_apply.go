@@ -48,6 +48,9 @@ type appliedDaemonSet interface {
 type managedView struct {
 	object map[string]any
 	*appsv1ac.DaemonSetApplyConfiguration
+	// recorded is, right after an import, the configuration the provider recorded when it applied
+	// the object (daemonset.Previous.Recorded), which then stands in for the prior state.
+	recorded map[string]any
 }
 
 // rolloutSettings are the provider-side arguments of an apply.

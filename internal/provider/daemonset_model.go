@@ -121,6 +121,11 @@ func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 	var diags diag.Diagnostics
 	prior, d := m.metadata(ctx)
 	diags.Append(d...)
+	priorSpec := m.Spec
+	if owned.recorded != nil {
+		prior, priorSpec, d = recordedPrior(ctx, owned.recorded)
+		diags.Append(d...)
+	}
 	labels, d := ownedMap(ctx, owned.Labels, prior.Labels)
 	diags.Append(d...)
 	annotations, d := ownedMap(ctx, owned.Annotations, prior.Annotations)
@@ -146,7 +151,7 @@ func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 	specValue, d := specObject.FromJSON(ctx, specPath, spec)
 	diags.Append(d...)
 	if !d.HasError() {
-		if kept, ok := kubeschema.ReconcileRead(ctx, m.Spec, specValue).(types.Object); ok {
+		if kept, ok := kubeschema.ReconcileRead(ctx, priorSpec, specValue).(types.Object); ok {
 			specValue = kept
 		}
 		m.Spec = specValue
@@ -155,6 +160,34 @@ func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 	m.ID = types.StringValue(ds.Namespace + "/" + ds.Name)
 	diags.Append(m.setObjectState(ds)...)
 	return diags
+}
+
+// recordedPrior is the metadata maps and the spec of a configuration the provider recorded on the
+// object it applied: what the prior state was in the configuration that applied it.
+func recordedPrior(ctx context.Context, recorded map[string]any) (metadataModel, types.Object, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var md metadataModel
+	metadata, _ := recorded["metadata"].(map[string]any)
+	for key, to := range map[string]*types.Map{"labels": &md.Labels, "annotations": &md.Annotations} {
+		*to = types.MapNull(types.StringType)
+		if values, ok := metadata[key].(map[string]any); ok {
+			elems := make(map[string]attr.Value, len(values))
+			for k, v := range values {
+				s, _ := v.(string)
+				elems[k] = types.StringValue(s)
+			}
+			*to = types.MapValueMust(types.StringType, elems)
+		}
+	}
+	specObject, err := daemonSetSpecObject()
+	if err != nil {
+		diags.AddError("Cannot build the DaemonSet schema", err.Error())
+		return md, types.Object{}, diags
+	}
+	spec, _ := recorded["spec"].(map[string]any)
+	specValue, d := specObject.FromJSON(ctx, specPath, spec)
+	diags.Append(d...)
+	return md, specValue, diags
 }
 
 func (m *daemonSetModel) resourceType() string { return "kubedaemon_daemonset" }

@@ -77,7 +77,7 @@ func readManaged(ctx context.Context, m appliedDaemonSet, ds *appsv1.DaemonSet, 
 	if m.imported() {
 		var p daemonset.Previous
 		obj, p, err = daemonset.ReadImported(ds)
-		prev = &p
+		prev, view.recorded = &p, p.Recorded
 	} else {
 		desired, d := m.desiredObject(ctx)
 		diags.Append(d...)

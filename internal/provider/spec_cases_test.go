@@ -1,22 +1,14 @@
 package provider
 
 import (
-	"context"
-	"encoding/json"
 	"maps"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	k8stypes "k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeschema"
 )
@@ -248,154 +240,3 @@ func daemonSetPlan(t *testing.T, spec map[string]any) daemonSetModel {
 // an import (no prior: the managed fields say what was set). Both must equal the plan, or
 // Terraform reports an inconsistent result, a second plan shows a diff, or an import does not
 // verify. The fake applies no defaults or validation: TestAccSpecRoundTrip does that part.
-func TestSpecRoundTrip_everyAttribute(t *testing.T) {
-	ctx := t.Context()
-	cases := specCases(t, 8)
-	exact, unseenZeros := 0, 0
-	for _, c := range cases {
-		plan := daemonSetPlan(t, withCases(c))
-		desired, diags := plan.desiredObject(ctx)
-		if diags.HasError() {
-			t.Errorf("%s: %v", c, diags)
-			continue
-		}
-		body, err := json.Marshal(desired)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cs := fake.NewClientset()
-		if _, err := cs.AppsV1().DaemonSets("default").Patch(ctx, "generated", k8stypes.ApplyPatchType, body, metav1.PatchOptions{FieldManager: defaultFieldManager}); err != nil {
-			t.Errorf("%s: apply: %v", c, err)
-			continue
-		}
-		ds, err := cs.AppsV1().DaemonSets("default").Get(ctx, "generated", metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		applied := plan
-		if diags := readInto(ctx, &applied, ds); diags.HasError() {
-			t.Errorf("%s: read after apply: %v", c, diags)
-		} else if !applied.Spec.Equal(plan.Spec) {
-			t.Errorf("%s: read after apply differs from the plan:\n got %s\nwant %s", c, applied.Spec, plan.Spec)
-		}
-		imported := daemonSetModel{Metadata: plan.Metadata, Spec: types.ObjectNull(plan.Spec.AttributeTypes(ctx))}
-		imported.fillDefaults()
-		if diags := readInto(ctx, &imported, ds); diags.HasError() {
-			t.Errorf("%s: read after import: %v", c, diags)
-			continue
-		}
-		switch {
-		case imported.Spec.Equal(plan.Spec):
-			exact++
-		case zeroUnseenByImport(t, c, imported.Spec, plan.Spec):
-			unseenZeros++
-		default:
-			t.Errorf("%s: read after import differs from the plan:\n got %s\nwant %s", c, imported.Spec, plan.Spec)
-		}
-	}
-	t.Logf("%d cases: all read back exactly after apply; after import %d exactly, %d with a zero value no object records (inside an atomic struct, defaulted by the server, or an empty object)",
-		len(cases), exact, unseenZeros)
-}
-
-// withoutZeros is the JSON of a spec value without its zero values, empty lists and empty objects.
-func withoutZeros(t *testing.T, spec types.Object) string {
-	t.Helper()
-	object, err := daemonSetSpecObject()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, diags := object.ToJSON(t.Context(), path.Root("spec"), spec)
-	if diags.HasError() {
-		t.Fatal(diags)
-	}
-	var prune func(v any) any
-	prune = func(v any) any {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, e := range v {
-				if e = prune(e); e == nil {
-					delete(v, k)
-				} else {
-					v[k] = e
-				}
-			}
-			if len(v) == 0 {
-				return nil
-			}
-		case []any:
-			if len(v) == 0 {
-				return nil
-			}
-			for i := range v {
-				v[i] = prune(v[i])
-			}
-		case bool, string, int64:
-			if reflect.ValueOf(v).IsZero() {
-				return nil
-			}
-		}
-		return v
-	}
-	raw, err := json.Marshal(prune(m))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(raw)
-}
-
-func isEmptyCollection(v any) bool {
-	switch v := v.(type) {
-	case []any:
-		return len(v) == 0
-	case map[string]string:
-		return len(v) == 0
-	}
-	return false
-}
-
-// zeroUnseenByImport reports a zero-value case whose import differs from the plan only in what no
-// object records: a zero inside an atomic struct or list (a toleration's key ""), where "" and
-// absent look alike, or a zero the server replaced by its default (dns_policy "" read as
-// "ClusterFirst"), which an import cannot tell from a configured default.
-func zeroUnseenByImport(t *testing.T, c specCase, imported, plan types.Object) bool {
-	t.Helper()
-	if !c.zero {
-		return false
-	}
-	return withoutZeros(t, imported) == withoutZeros(t, plan) || nullAt(imported, c.path).Equal(nullAt(plan, c.path))
-}
-
-// nullAt is v with the attribute at the path (attribute names, "0" for a list's first element) null.
-func nullAt(v attr.Value, at []string) attr.Value {
-	if len(at) == 0 || v == nil || v.IsNull() || v.IsUnknown() {
-		if len(at) == 0 && v != nil {
-			return nullOf(v)
-		}
-		return v
-	}
-	switch v := v.(type) {
-	case basetypes.ObjectValue:
-		attrs := v.Attributes()
-		if child, ok := attrs[at[0]]; ok {
-			attrs[at[0]] = nullAt(child, at[1:])
-		}
-		out, _ := basetypes.NewObjectValue(v.AttributeTypes(context.Background()), attrs)
-		return out
-	case basetypes.ListValue:
-		elems := v.Elements()
-		if at[0] == "0" && len(elems) > 0 {
-			elems[0] = nullAt(elems[0], at[1:])
-		}
-		out, _ := basetypes.NewListValue(v.ElementType(context.Background()), elems)
-		return out
-	}
-	return v
-}
-
-func nullOf(v attr.Value) attr.Value {
-	null, err := v.Type(context.Background()).ValueFromTerraform(context.Background(), tftypes.NewValue(v.Type(context.Background()).TerraformType(context.Background()), nil))
-	if err != nil {
-		return v
-	}
-	return null
-}

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -18,25 +17,20 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	appsv1 "k8s.io/api/apps/v1"
 
-	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
-	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeschema"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8stypes "k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
-)
 
-// accCase is a generated case the real API server accepts, and what an import can read of it.
-type accCase struct {
-	specCase
-	importExact bool
-}
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeschema"
+)
 
 // TestAccSpecRoundTrip_generated drives the spec's generated cases through the real API server:
 //   - each case is server-side applied in dry-run mode (validation, admission and defaulting are the
 //     real ones) and the answer read back as after an apply and as after an import: after an apply
 //     it must equal the plan (no "inconsistent result", no diff on the next plan, even where the
-//     server defaults a configured zero), and an import must read the same, up to the zero values
-//     inside atomic structs that no object records;
+//     server defaults a configured zero), and an import must read the same, zero values included,
+//     from the configuration the apply recorded on the object;
 //   - the accepted cases are then packed, as many as the server takes together, into a few
 //     DaemonSets that Terraform creates, plans again (empty) and imports (verified).
 func TestAccSpecRoundTrip_generated(t *testing.T) {
@@ -63,7 +57,7 @@ func TestAccSpecRoundTrip_generated(t *testing.T) {
 	}
 	close(work)
 	wg.Wait()
-	var accepted []accCase
+	var accepted []specCase
 	rejected, droppedByServer := 0, 0
 	for i, r := range results {
 		switch {
@@ -74,7 +68,7 @@ func TestAccSpecRoundTrip_generated(t *testing.T) {
 		case r.dropped:
 			droppedByServer++
 		default:
-			accepted = append(accepted, accCase{specCase: cases[i], importExact: r.importExact})
+			accepted = append(accepted, cases[i])
 		}
 	}
 	attributes := map[string]bool{}
@@ -88,7 +82,7 @@ func TestAccSpecRoundTrip_generated(t *testing.T) {
 	for i, batch := range batches {
 		t.Run(fmt.Sprintf("batch-%d-of-%d-cases", i+1, len(batch)), func(t *testing.T) {
 			ns := testAccNamespace(t, cs)
-			spec := withCases(casesOf(batch)...)
+			spec := withCases(batch...)
 			config := fmt.Sprintf(`
 resource "kubedaemon_daemonset" "test" {
   metadata = {
@@ -99,23 +93,19 @@ resource "kubedaemon_daemonset" "test" {
   wait_for_rollout = false
 }
 `, ns, hcl(spec, 1))
-			importVerify := !slices.ContainsFunc(batch, func(c accCase) bool { return !c.importExact })
 			steps := []resource.TestStep{{
 				Config: config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
+			}, {
+				ResourceName:                         daemonSetAddress,
+				ImportState:                          true,
+				ImportStateId:                        ns + "/generated",
+				ImportStateVerify:                    true,
+				ImportStateVerifyIdentifierAttribute: "id",
+				ImportStateVerifyIgnore:              []string{"coverage", "status", "resource_version", "wait_for_rollout"},
 			}}
-			if importVerify {
-				steps = append(steps, resource.TestStep{
-					ResourceName:                         daemonSetAddress,
-					ImportState:                          true,
-					ImportStateId:                        ns + "/generated",
-					ImportStateVerify:                    true,
-					ImportStateVerifyIdentifierAttribute: "id",
-					ImportStateVerifyIgnore:              []string{"coverage", "status", "resource_version", "wait_for_rollout"},
-				})
-			}
 			resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
 		})
 	}
@@ -129,8 +119,8 @@ resource "kubedaemon_daemonset" "test" {
 }
 
 type caseResult struct {
-	rejected, dropped, importExact bool
-	err                            string
+	rejected, dropped bool
+	err               string
 }
 
 // roundTripOnServer dry-runs one case on the API server and reads the answer back as after an
@@ -153,19 +143,15 @@ func roundTripOnServer(t *testing.T, ctx context.Context, cs kubernetes.Interfac
 		}
 		return caseResult{err: fmt.Sprintf("read after apply differs from the plan:\n got %s\nwant %s", applied.Spec, plan.Spec)}
 	}
-	if isEmptyCollection(c.value) {
-		return caseResult{} // not sent, so not recorded: see TestSpecRoundTrip_everyAttribute
-	}
 	imported := daemonSetModel{Metadata: plan.Metadata, Spec: types.ObjectNull(plan.Spec.AttributeTypes(ctx))}
 	imported.fillDefaults()
 	if diags := readInto(ctx, &imported, live); diags.HasError() {
 		return caseResult{err: fmt.Sprintf("read after import: %v", diags)}
 	}
-	exact := imported.Spec.Equal(plan.Spec)
-	if !exact && !zeroUnseenByImport(t, c, imported.Spec, plan.Spec) {
+	if !imported.Spec.Equal(plan.Spec) {
 		return caseResult{err: fmt.Sprintf("read after import differs from the plan:\n got %s\nwant %s", imported.Spec, plan.Spec)}
 	}
-	return caseResult{importExact: exact}
+	return caseResult{}
 }
 
 // dryRunApply sends the plan as the provider would, in a dry run, after the provider's own plan-time
@@ -188,7 +174,7 @@ func dryRunApply(ctx context.Context, cs kubernetes.Interface, namespace string,
 	if diags.HasError() {
 		return nil, fmt.Errorf("%v", diags)
 	}
-	body, err := json.Marshal(desired)
+	body, err := daemonset.ApplyBody(desired)
 	if err != nil {
 		return nil, err
 	}
@@ -198,20 +184,19 @@ func dryRunApply(ctx context.Context, cs kubernetes.Interface, namespace string,
 
 // packBatches puts the cases into a few DaemonSets, each with as many cases as the API server
 // accepts together, at most perGroup for each group: zero values apart from non-zero ones (they
-// share paths), and cases an import reads exactly apart from the others (so that those batches can
-// verify their import).
-func packBatches(t *testing.T, ctx context.Context, cs kubernetes.Interface, namespace string, cases []accCase, perGroup int) [][]accCase {
+// share paths).
+func packBatches(t *testing.T, ctx context.Context, cs kubernetes.Interface, namespace string, cases []specCase, perGroup int) [][]specCase {
 	t.Helper()
-	var batches [][]accCase
-	for _, group := range []struct{ zero, exact bool }{{true, true}, {false, true}, {true, false}, {false, false}} {
-		var open [][]accCase
+	var batches [][]specCase
+	for _, zero := range []bool{true, false} {
+		var open [][]specCase
 		for _, c := range cases {
-			if c.zero != group.zero || c.importExact != group.exact {
+			if c.zero != zero {
 				continue
 			}
 			placed := false
 			for i := range open {
-				plan := daemonSetPlan(t, withCases(append(casesOf(open[i]), c.specCase)...))
+				plan := daemonSetPlan(t, withCases(append(slices.Clone(open[i]), c)...))
 				if _, err := dryRunApply(ctx, cs, namespace, &plan); err == nil {
 					open[i] = append(open[i], c)
 					placed = true
@@ -219,20 +204,12 @@ func packBatches(t *testing.T, ctx context.Context, cs kubernetes.Interface, nam
 				}
 			}
 			if !placed && len(open) < perGroup {
-				open = append(open, []accCase{c})
+				open = append(open, []specCase{c})
 			}
 		}
 		batches = append(batches, open...)
 	}
 	return batches
-}
-
-func casesOf(batch []accCase) []specCase {
-	out := make([]specCase, len(batch))
-	for i, c := range batch {
-		out[i] = c.specCase
-	}
-	return out
 }
 
 // hcl writes a Go literal of withCases as an HCL expression.
