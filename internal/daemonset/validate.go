@@ -89,6 +89,18 @@ func AnnotationFindings(at Path, m map[string]string) Findings {
 	return f
 }
 
+// ObjectAnnotationFindings checks the annotations of the DaemonSet object itself, where the
+// provider keeps the configuration it applied: a configuration cannot set that key, which every
+// apply would overwrite.
+func ObjectAnnotationFindings(at Path, m map[string]string) Findings {
+	f := AnnotationFindings(at, m)
+	if _, ok := m[AppliedAnnotation]; ok {
+		f.add(at.Key(AppliedAnnotation), "Reserved annotation",
+			fmt.Sprintf("%q is where the provider records the configuration it applies, for an import into another configuration; remove it from the configuration.", AppliedAnnotation))
+	}
+	return f
+}
+
 func (f *Findings) selector(ds *appsv1.DaemonSet) {
 	at := specPath.Child("selector")
 	templateLabels := templatePath.Child("metadata").Child("labels")

@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
 )
 
 const (
@@ -52,8 +54,8 @@ func metadataAttribute() schema.SingleNestedAttribute {
 			"annotations": schema.MapAttribute{
 				Optional:            true,
 				ElementType:         types.StringType,
-				MarkdownDescription: "Annotations of the DaemonSet object.",
-				Validators:          []validator.Map{annotationsValidator()},
+				MarkdownDescription: "Annotations of the DaemonSet object. `" + daemonset.AppliedAnnotation + "` is the provider's own: it records there the configuration it applied.",
+				Validators:          []validator.Map{objectAnnotationsValidator()},
 			},
 		},
 	}

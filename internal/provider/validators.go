@@ -102,6 +102,12 @@ func annotationsValidator() validator.Map {
 	return mapValidator{description: "annotation keys must be valid qualified names, total size at most 256 KiB", check: daemonset.AnnotationFindings}
 }
 
+// objectAnnotationsValidator checks the DaemonSet's own annotations: annotationsValidator's rule,
+// and the key the provider records its configuration under.
+func objectAnnotationsValidator() validator.Map {
+	return mapValidator{description: "annotation keys must be valid qualified names, total size at most 256 KiB, other than " + daemonset.AppliedAnnotation, check: daemonset.ObjectAnnotationFindings}
+}
+
 type mapValidator struct {
 	description string
 	check       func(daemonset.Path, map[string]string) daemonset.Findings
