@@ -30,10 +30,12 @@ var serverSetAnnotations = []string{
 	"deprecated.daemonset.template.generation",
 	LastAppliedAnnotation,
 	AppliedAnnotation,
+	LockAnnotation,
 }
 
-// controllerManagers write a DaemonSet's status and bookkeeping, never its configuration.
-var controllerManagers = []string{"kube-controller-manager", "kube-apiserver"}
+// controllerManagers write a DaemonSet's status and bookkeeping, never its configuration: the
+// controllers, and the provider's own rollout lock.
+var controllerManagers = []string{"kube-controller-manager", "kube-apiserver", lockManager}
 
 // Manager is one field manager of a live object, as its managedFields entry names it.
 type Manager struct {

@@ -99,8 +99,19 @@ func applyAndWait(parent context.Context, timeout time.Duration, client *kubecli
 			addExistsError(client, err, "Cannot create DaemonSet "+id, m.resourceType(), diags)
 			return false
 		}
-	} else if !takeOverImported(ctx, client, namespace, name, prior.recordedUID(), settings.fieldManager, private, diags) {
-		return false
+	} else {
+		hold := timeout
+		if settings.rollback {
+			hold *= 2 // the rollback has a timeout of its own, as long
+		}
+		release, ok := lockRollout(ctx, client, namespace, name, prior.recordedUID(), hold, diags)
+		if !ok {
+			return false
+		}
+		defer release()
+		if !takeOverImported(ctx, client, namespace, name, prior.recordedUID(), settings.fieldManager, private, diags) {
+			return false
+		}
 	}
 
 	ds, ok := serverSideApply(ctx, client, namespace, name, desired, prior, settings, diags)

@@ -145,6 +145,11 @@ func (a *rolloutRestartAction) Invoke(ctx context.Context, req action.InvokeRequ
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	release, ok := lockRollout(ctx, a.client, namespace, name, "", timeout, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer release()
 
 	restartedAt, ok := a.restart(ctx, namespace, name, &resp.Diagnostics)
 	if !ok {

@@ -13,6 +13,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
 )
 
 // restartAction is an action block that restarts the DaemonSet the config line names.
@@ -183,5 +185,17 @@ func TestAccRolloutRestart_unmanagedAndBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(strings.Join(strings.Fields(out), " "), tc.want) {
 			t.Errorf("%s: got %v, want an error saying %q:\n%s", tc.config, err, tc.want, out)
 		}
+	}
+
+	// A restart while another apply drives the rollout waits its turn: refused, naming that apply.
+	release, err := daemonset.Lock(t.Context(), cs, ns, "unmanaged", "", "another runner", 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	cli.setConfig(restartAction(fmt.Sprintf("namespace = %q\n    name = \"unmanaged\"", ns)))
+	out, err = cli.run("apply", "-auto-approve", "-no-color", "-invoke=action.kubedaemon_rollout_restart.agent")
+	if want := "being rolled out by another apply (another runner"; err == nil || !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+		t.Errorf("while locked: got %v, want an error saying %q:\n%s", err, want, out)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/serverclock"
 )
 
 // Options tune Wait.
@@ -61,7 +62,7 @@ func Wait(ctx context.Context, cs kubernetes.Interface, namespace, name string, 
 	}
 
 	ws := newWatches(cs)
-	offset := serverClockOffset(ctx, cs)
+	offset := serverclock.Offset(ctx, cs)
 	watchCtx, stop := context.WithCancel(ctx)
 	defer ws.wg.Wait()
 	defer stop()
@@ -101,7 +102,7 @@ type waiter struct {
 	// object itself, at most once a second (absenceCheckedAt), tells from a deletion.
 	seen             bool
 	absenceCheckedAt time.Time
-	// offset is how far the API server's clock is ahead of this machine's (see serverClockOffset):
+	// offset is how far the API server's clock is ahead of this machine's (see serverclock.Offset):
 	// the controller judges minReadySeconds by the control plane's clock, so the wait does too.
 	offset time.Duration
 

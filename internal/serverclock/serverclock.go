@@ -1,4 +1,6 @@
-package rollout
+// Package serverclock reads the API server's clock, so that times the control plane stamps
+// (a pod's Ready condition, a lock's expiry) are compared with its time, not this machine's.
+package serverclock
 
 import (
 	"context"
@@ -9,12 +11,12 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// serverClockOffset estimates how far the API server's clock is ahead of this machine's, from the
+// Offset estimates how far the API server's clock is ahead of this machine's, from the
 // Date header of one request. The header has one-second resolution and was stamped between the
 // request and its answer, so the server's time is at least Date when the answer arrives: the
 // estimate is that lower bound, so that a wait never counts minReadySeconds as passed before the
 // control plane does (it may count up to a second more). Zero when there is no answer to go by.
-func serverClockOffset(ctx context.Context, cs kubernetes.Interface) time.Duration {
+func Offset(ctx context.Context, cs kubernetes.Interface) time.Duration {
 	rc, ok := cs.Discovery().RESTClient().(*rest.RESTClient)
 	if !ok || rc == nil || rc.Client == nil {
 		return 0

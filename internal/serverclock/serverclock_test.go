@@ -1,4 +1,4 @@
-package rollout
+package serverclock
 
 import (
 	"net/http"
@@ -11,9 +11,9 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// TestServerClockOffset: the offset comes from the API server's Date header, rounded so that the
+// TestOffset: the offset comes from the API server's Date header, rounded so that the
 // server's time is never overestimated.
-func TestServerClockOffset(t *testing.T) {
+func TestOffset(t *testing.T) {
 	for _, skew := range []time.Duration{time.Hour, -90 * time.Second, 0} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Date", time.Now().Add(skew).UTC().Format(http.TimeFormat))
@@ -24,7 +24,7 @@ func TestServerClockOffset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := serverClockOffset(t.Context(), cs)
+		got := Offset(t.Context(), cs)
 		srv.Close()
 		// The header drops the fraction of the second: the estimate is at most a second (and the
 		// request's round trip) below the skew, and never above it.
@@ -34,9 +34,9 @@ func TestServerClockOffset(t *testing.T) {
 	}
 }
 
-// TestServerClockOffset_noAnswer: without an answer (or a client that is no REST client), the
+// TestOffset_noAnswer: without an answer (or a client that is no REST client), the
 // machine's own clock is used.
-func TestServerClockOffset_noAnswer(t *testing.T) {
+func TestOffset_noAnswer(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	addr := srv.URL
 	srv.Close()
@@ -44,10 +44,10 @@ func TestServerClockOffset_noAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := serverClockOffset(t.Context(), cs); got != 0 {
+	if got := Offset(t.Context(), cs); got != 0 {
 		t.Errorf("unreachable server: offset %v, want 0", got)
 	}
-	if got := serverClockOffset(t.Context(), fake.NewClientset()); got != 0 {
+	if got := Offset(t.Context(), fake.NewClientset()); got != 0 {
 		t.Errorf("fake clientset: offset %v, want 0", got)
 	}
 }
