@@ -234,10 +234,12 @@ func stringMap(ctx context.Context, v types.Map) (map[string]string, diag.Diagno
 	return out, diags
 }
 
-// ownedMap reads back a label or annotation map: null when the manager owns none of it and the
-// configuration did not set it, so an empty map in the configuration stays empty rather than null.
+// ownedMap reads back a map from the managed view, where nil means the path is not managed and an
+// empty map one managed and empty (sent as {}, or recorded so): null when it is not managed and
+// the configuration did not set it, so an empty map in the configuration stays empty rather than
+// null, and one imported reads as it was sent.
 func ownedMap(ctx context.Context, owned map[string]string, prior types.Map) (types.Map, diag.Diagnostics) {
-	if len(owned) == 0 && (prior.IsNull() || prior.IsUnknown()) {
+	if owned == nil && (prior.IsNull() || prior.IsUnknown()) {
 		return types.MapNull(types.StringType), nil
 	}
 	if owned == nil {

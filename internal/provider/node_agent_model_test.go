@@ -14,7 +14,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8stypes "k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
 )
 
 // agentValue builds a tftypes value of the given type from Go literals (see terraformValue).
@@ -119,15 +122,21 @@ func agentPlanRequests(t *testing.T, values map[string]any) ([]*tfprotov6.Diagno
 func applyToFake(t *testing.T, m *nodeAgentModel) (*fake.Clientset, *appsv1.DaemonSet) {
 	t.Helper()
 	ctx := context.Background()
-	ac, diags := m.applyConfiguration(ctx)
+	// The request the provider makes (see serverSideApply).
+	desired, diags := m.desiredObject(ctx)
 	if diags.HasError() {
-		t.Fatalf("applyConfiguration: %v", diags)
+		t.Fatalf("desiredObject: %v", diags)
 	}
+	body, err := daemonset.ApplyBody(desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	namespace, name := m.namespacedName()
 	cs := fake.NewClientset()
-	if _, err := cs.AppsV1().DaemonSets(*ac.Namespace).Apply(ctx, ac, metav1.ApplyOptions{FieldManager: m.fieldManager()}); err != nil {
+	if _, err := cs.AppsV1().DaemonSets(namespace).Patch(ctx, name, k8stypes.ApplyPatchType, body, metav1.PatchOptions{FieldManager: m.fieldManager()}); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
-	ds, err := cs.AppsV1().DaemonSets(*ac.Namespace).Get(ctx, *ac.Name, metav1.GetOptions{})
+	ds, err := cs.AppsV1().DaemonSets(namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func (m *nodeAgentModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 		delete(userLabels, key)
 	}
 	var d diag.Diagnostics
-	m.Labels, d = ownedMap(ctx, userLabels, m.Labels)
+	m.Labels, d = ownedMap(ctx, nilIfEmpty(userLabels), m.Labels)
 	diags.Append(d...)
 	m.Annotations, d = ownedMap(ctx, owned.Annotations, m.Annotations)
 	diags.Append(d...)
@@ -88,12 +88,13 @@ func (m *nodeAgentModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 	m.Command = ownedList(ctx, c.Command, m.Command, &diags)
 	m.Args = ownedList(ctx, c.Args, m.Args, &diags)
 	env, injected := readEnv(c.Env)
-	m.Env, d = ownedMap(ctx, env, m.Env)
+	m.Env, d = ownedMap(ctx, nilIfEmpty(env), m.Env)
 	diags.Append(d...)
 	m.InjectNodeName = types.BoolValue(injected)
 
 	var capabilities []string
-	if sc := c.SecurityContext; sc != nil && sc.Capabilities != nil {
+	if sc := c.SecurityContext; sc != nil && sc.Capabilities != nil && sc.Capabilities.Add != nil {
+		capabilities = make([]string, 0, len(sc.Capabilities.Add))
 		for _, capability := range sc.Capabilities.Add {
 			capabilities = append(capabilities, string(capability))
 		}
@@ -153,6 +154,16 @@ func readEnv(env []corev1ac.EnvVarApplyConfiguration) (map[string]string, bool) 
 		values[name] = deref(e.Value)
 	}
 	return values, injected
+}
+
+// nilIfEmpty is nil for an empty map: of the agent's labels and environment, which it always sends
+// with entries of its own (the selector labels, NODE_NAME), an empty remainder is no value of the
+// configuration's.
+func nilIfEmpty(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 // toleratesEveryTaint recognises the toleration tolerate_all_taints adds: operator Exists with no
