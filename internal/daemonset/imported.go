@@ -157,6 +157,13 @@ func lastApplied(live *appsv1.DaemonSet, manager string) (Fields, bool, error) {
 	if err := json.Unmarshal([]byte(raw), &applied); err != nil {
 		return Fields{}, false, fmt.Errorf("read the %s annotation: %w", LastAppliedAnnotation, err)
 	}
+	// kubectl records the manifest less its own annotation, which leaves an empty annotations map
+	// where the manifest had none: its bookkeeping, not a map anyone set.
+	if metadata, ok := applied["metadata"].(map[string]any); ok {
+		if annotations, ok := metadata["annotations"].(map[string]any); ok && len(annotations) == 0 {
+			delete(metadata, "annotations")
+		}
+	}
 	f, err := FieldsOf(applied)
 	return f, err == nil, err
 }

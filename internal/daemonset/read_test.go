@@ -2,6 +2,7 @@ package daemonset
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -74,6 +75,17 @@ func TestReadImported_kubectlApply(t *testing.T) {
 	}
 	if _, ok := read["metadata"].(map[string]any)["annotations"]; ok {
 		t.Errorf("the last-applied annotation was read: %v", read["metadata"])
+	}
+
+	// kubectl stores the manifest less its own annotation: an empty map is left where the manifest
+	// had none, which is no map the manifest set.
+	recorded := strings.Replace(agentManifest, `"namespace":"default"}`, `"namespace":"default","annotations":{}}`, 1)
+	read, _, err = ReadImported(kubectlApplied(t, agent(), recorded))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if annotations, ok := read["metadata"].(map[string]any)["annotations"]; ok {
+		t.Errorf("annotations %v read from kubectl's bookkeeping", annotations)
 	}
 }
 

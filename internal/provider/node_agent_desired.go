@@ -1,0 +1,90 @@
+package provider
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// desiredObject is the agent's DaemonSet as the apply request carries it: its apply
+// configuration's JSON, with the empty lists and maps the configuration sets.
+func (m *nodeAgentModel) desiredObject(ctx context.Context) (map[string]any, diag.Diagnostics) {
+	ac, diags := m.applyConfiguration(ctx)
+	if diags.HasError() {
+		return nil, diags
+	}
+	out, d := applyConfigurationJSON(ac)
+	diags.Append(d...)
+	if diags.HasError() {
+		return nil, diags
+	}
+	// Apply configurations leave them out; sent, they are owned by the field manager and an
+	// import reads them as written. (An empty ports list would be in vain: server-side apply
+	// records no path for an empty keyed list.)
+	container := []string{"spec", "template", "spec", "containers", "0"}
+	for at, v := range map[string]attr.Value{
+		"command":                          m.Command,
+		"args":                             m.Args,
+		"securityContext.capabilities.add": m.Capabilities,
+	} {
+		if knownEmpty(v) {
+			setJSON(out, append(slices.Clone(container), strings.Split(at, ".")...), []any{})
+		}
+	}
+	for at, v := range map[string]attr.Value{
+		"metadata.annotations":               m.Annotations,
+		"spec.template.metadata.annotations": m.PodAnnotations,
+		"spec.template.spec.nodeSelector":    m.NodeSelector,
+	} {
+		if knownEmpty(v) {
+			setJSON(out, strings.Split(at, "."), map[string]any{})
+		}
+	}
+	return out, diags
+}
+
+// knownEmpty reports a known, empty list or map.
+func knownEmpty(v attr.Value) bool {
+	switch v := v.(type) {
+	case types.List:
+		return !v.IsNull() && !v.IsUnknown() && len(v.Elements()) == 0
+	case types.Map:
+		return !v.IsNull() && !v.IsUnknown() && len(v.Elements()) == 0
+	}
+	return false
+}
+
+// setJSON sets the value at the path in a JSON object, through objects and list indexes ("0"),
+// creating the objects on the way.
+func setJSON(obj map[string]any, at []string, value any) {
+	var cur any = obj
+	for i, key := range at {
+		last := i == len(at)-1
+		switch c := cur.(type) {
+		case map[string]any:
+			if last {
+				c[key] = value
+				return
+			}
+			next, ok := c[key]
+			if !ok || next == nil {
+				next = map[string]any{}
+				c[key] = next
+			}
+			cur = next
+		case []any:
+			index, err := strconv.Atoi(key)
+			if err != nil || index >= len(c) {
+				return
+			}
+			cur = c[index]
+		default:
+			return
+		}
+	}
+}
