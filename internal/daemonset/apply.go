@@ -33,6 +33,7 @@ func ApplyBody(desired map[string]any) ([]byte, error) {
 	}
 	// Copies of the maps on the way down, so that desired stays as it is.
 	patch := maps.Clone(desired)
+	delete(patch, EmptyAttributesKey)
 	if len(record) <= maxRecordSize {
 		annotations := childCopy(childCopy(patch, "metadata"), "annotations")
 		annotations[AppliedAnnotation] = string(record)

@@ -59,6 +59,41 @@ func TestApplyBody(t *testing.T) {
 	}
 }
 
+// A resource's own empty attributes travel in the record only: never in the patch, never as a
+// path of the DaemonSet.
+func TestApplyBody_emptyAttributes(t *testing.T) {
+	desired := map[string]any{
+		"spec":             map[string]any{"template": map[string]any{"spec": map[string]any{"hostNetwork": false}}},
+		EmptyAttributesKey: []any{"labels", "ports"},
+	}
+	body, err := ApplyBody(desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patch map[string]any
+	if err := json.Unmarshal(body, &patch); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := patch[EmptyAttributesKey]; ok {
+		t.Errorf("the patch carries %s: %s", EmptyAttributesKey, body)
+	}
+	if recorded, _, _ := unstructured.NestedString(patch, "metadata", "annotations", AppliedAnnotation); recorded != mustString(t, desired) {
+		t.Errorf("recorded %s, want the configuration with its empty attributes", recorded)
+	}
+	withKey, err := FieldsOf(desired)
+	if err != nil {
+		t.Fatalf("FieldsOf with %s: %v", EmptyAttributesKey, err)
+	}
+	delete(desired, EmptyAttributesKey)
+	without, err := FieldsOf(desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !withKey.set.Equals(without.set) {
+		t.Errorf("FieldsOf counts %s as a path: %s, want %s", EmptyAttributesKey, withKey, without)
+	}
+}
+
 func mustString(t *testing.T, v any) string {
 	t.Helper()
 	return string(mustJSON(t, v))

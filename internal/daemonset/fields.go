@@ -7,6 +7,7 @@ package daemonset
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"sync"
@@ -119,6 +120,8 @@ func toTyped(obj any) (*typed.TypedValue, error) {
 func unstructuredContent(obj any) (map[string]any, error) {
 	switch o := obj.(type) {
 	case map[string]any:
+		o = maps.Clone(o)
+		delete(o, EmptyAttributesKey) // the resource's, not the DaemonSet's
 		return runtime.DeepCopyJSON(o), nil
 	case *appsv1.DaemonSet:
 		return runtime.DefaultUnstructuredConverter.ToUnstructured(o)

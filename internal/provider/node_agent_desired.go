@@ -2,13 +2,17 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
 )
 
 // desiredObject is the agent's DaemonSet as the apply request carries it: its apply
@@ -45,7 +49,46 @@ func (m *nodeAgentModel) desiredObject(ctx context.Context) (map[string]any, dia
 			setJSON(out, strings.Split(at, "."), map[string]any{})
 		}
 	}
+	// These leave no trace on the DaemonSet when empty; the record keeps their names, for an
+	// import (see recordedEmpties).
+	var empty []any
+	for name, v := range m.unseenWhenEmpty() {
+		if knownEmpty(v) {
+			empty = append(empty, name)
+		}
+	}
+	if empty != nil {
+		slices.SortFunc(empty, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+		out[daemonset.EmptyAttributesKey] = empty
+	}
 	return out, diags
+}
+
+// unseenWhenEmpty are the agent's collections whose empty value the DaemonSet cannot show: labels
+// and env beside the agent's own entries (the selector labels, NODE_NAME), host paths spread over
+// volumes and mounts, and an empty keyed list (ports), for which server-side apply records no path.
+func (m *nodeAgentModel) unseenWhenEmpty() map[string]attr.Value {
+	return map[string]attr.Value{"labels": m.Labels, "env": m.Env, "host_paths": m.HostPaths, "ports": m.Ports}
+}
+
+// recordedEmpties sets, right after an import of a DaemonSet the agent applied, the collections
+// its record lists as configured empty to that empty value, as the prior value the reads keep
+// where the object shows nothing.
+func (m *nodeAgentModel) recordedEmpties(ctx context.Context, recorded map[string]any, diags *diag.Diagnostics) {
+	names, _ := recorded[daemonset.EmptyAttributesKey].([]any)
+	for _, name := range names {
+		at := path.Root(fmt.Sprint(name))
+		switch name {
+		case "labels":
+			valueFrom(ctx, at, map[string]string{}, &m.Labels, diags)
+		case "env":
+			valueFrom(ctx, at, map[string]string{}, &m.Env, diags)
+		case "host_paths":
+			valueFrom(ctx, at, []hostPathModel{}, &m.HostPaths, diags)
+		case "ports":
+			valueFrom(ctx, at, []agentPortModel{}, &m.Ports, diags)
+		}
+	}
 }
 
 // knownEmpty reports a known, empty list or map.

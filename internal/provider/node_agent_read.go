@@ -34,6 +34,7 @@ func (m *nodeAgentModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 					". Import it as a kubedaemon_daemonset, which manages any DaemonSet with every field.")
 			return diags
 		}
+		m.recordedEmpties(ctx, owned.recorded, &diags)
 	}
 	spec := owned.Spec
 	if spec == nil {

@@ -142,16 +142,6 @@ func withoutZeros(t *testing.T, spec types.Object) string {
 	return string(raw)
 }
 
-func isEmptyCollection(v any) bool {
-	switch v := v.(type) {
-	case []any:
-		return len(v) == 0
-	case map[string]string:
-		return len(v) == 0
-	}
-	return false
-}
-
 // zeroUnseenByImport reports a zero-value case whose import differs from the plan only in what no
 // object records: a zero inside an atomic struct or list (a toleration's key ""), where "" and
 // absent look alike, or a zero the server replaced by its default (dns_policy "" read as

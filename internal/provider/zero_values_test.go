@@ -128,3 +128,58 @@ func TestAccDaemonSet_zeroValues(t *testing.T) {
 		}},
 	})
 }
+
+// TestAccNodeAgent_emptyCollections: every list and map of kubedaemon_node_agent set empty, with
+// the booleans and strings at their zero values, applies, plans empty, and an import reads each as
+// written, the four the DaemonSet cannot show (unseenWhenEmpty) from the record.
+func TestAccNodeAgent_emptyCollections(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	config := fmt.Sprintf(`
+resource "kubedaemon_node_agent" "test" {
+  name                = "empties"
+  namespace           = %[1]q
+  image               = %[2]q
+  labels              = {}
+  annotations         = {}
+  pod_annotations     = {}
+  command             = []
+  args                = []
+  env                 = {}
+  host_paths          = []
+  ports               = []
+  capabilities        = []
+  node_selector       = {}
+  host_network        = false
+  privileged          = false
+  priority_class_name = ""
+}
+`, ns, testImage)
+	empty := []string{"labels", "annotations", "pod_annotations", "command", "args", "env", "host_paths", "ports", "capabilities", "node_selector"}
+	var checks []statecheck.StateCheck
+	for _, name := range empty {
+		var want knownvalue.Check = knownvalue.MapExact(map[string]knownvalue.Check{})
+		if name == "command" || name == "args" || name == "host_paths" || name == "ports" || name == "capabilities" {
+			want = knownvalue.ListExact(nil)
+		}
+		checks = append(checks, statecheck.ExpectKnownValue(nodeAgentAddress, tfjsonpath.New(name), want))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:            config,
+			ConfigStateChecks: checks,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+		}, {
+			ResourceName:                         nodeAgentAddress,
+			ImportState:                          true,
+			ImportStateId:                        ns + "/empties",
+			ImportStateVerify:                    true,
+			ImportStateVerifyIdentifierAttribute: "id",
+			ImportStateVerifyIgnore:              []string{"coverage", "status", "resource_version"},
+		}},
+	})
+}
