@@ -130,8 +130,10 @@ func TestAccDaemonSet_zeroValues(t *testing.T) {
 }
 
 // TestAccNodeAgent_emptyCollections: every list and map of kubedaemon_node_agent set empty, with
-// the booleans and strings at their zero values, applies, plans empty, and an import reads each as
-// written, the four the DaemonSet cannot show (unseenWhenEmpty) from the record.
+// the booleans and strings at their zero values, applies, plans empty, and moves into another
+// configuration with an import block that plans no change: the import reads each empty as
+// written, the four the DaemonSet cannot show (unseenWhenEmpty) from the record. (ImportStateVerify
+// would not do: it does not tell an empty map from a null one.)
 func TestAccNodeAgent_emptyCollections(t *testing.T) {
 	testAccPreCheck(t)
 	cs := testAccClient(t)
@@ -156,14 +158,12 @@ resource "kubedaemon_node_agent" "test" {
   priority_class_name = ""
 }
 `, ns, testImage)
-	empty := []string{"labels", "annotations", "pod_annotations", "command", "args", "env", "host_paths", "ports", "capabilities", "node_selector"}
 	var checks []statecheck.StateCheck
-	for _, name := range empty {
-		var want knownvalue.Check = knownvalue.MapExact(map[string]knownvalue.Check{})
-		if name == "command" || name == "args" || name == "host_paths" || name == "ports" || name == "capabilities" {
-			want = knownvalue.ListExact(nil)
-		}
-		checks = append(checks, statecheck.ExpectKnownValue(nodeAgentAddress, tfjsonpath.New(name), want))
+	for _, name := range []string{"labels", "annotations", "pod_annotations", "env", "node_selector"} {
+		checks = append(checks, statecheck.ExpectKnownValue(nodeAgentAddress, tfjsonpath.New(name), knownvalue.MapExact(map[string]knownvalue.Check{})))
+	}
+	for _, name := range []string{"command", "args", "host_paths", "ports", "capabilities"} {
+		checks = append(checks, statecheck.ExpectKnownValue(nodeAgentAddress, tfjsonpath.New(name), knownvalue.ListExact(nil)))
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -174,12 +174,24 @@ resource "kubedaemon_node_agent" "test" {
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
 		}, {
-			ResourceName:                         nodeAgentAddress,
-			ImportState:                          true,
-			ImportStateId:                        ns + "/empties",
-			ImportStateVerify:                    true,
-			ImportStateVerifyIdentifierAttribute: "id",
-			ImportStateVerifyIgnore:              []string{"coverage", "status", "resource_version"},
+			Config: `
+removed {
+  from = kubedaemon_node_agent.test
+  lifecycle { destroy = false }
+}
+`,
+		}, {
+			Config: fmt.Sprintf(`
+import {
+  to = kubedaemon_node_agent.test
+  id = "%s/empties"
+}
+`, ns) + config,
+			ConfigStateChecks: checks,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(nodeAgentAddress, plancheck.ResourceActionNoop)},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
 		}},
 	})
 }
