@@ -85,6 +85,9 @@ func (j *Judge) Node(node *corev1.Node, pods []*corev1.Pod, now time.Time) NodeR
 		nr.PodPhase = string(pod.Status.Phase)
 		ready := podCondition(pod, corev1.PodReady)
 		nr.PodReady = ready != nil && ready.Status == corev1.ConditionTrue
+		for _, c := range pod.Status.ContainerStatuses {
+			nr.Restarts += c.RestartCount
+		}
 		nr.CurrentRevision = judge.isCurrent(pod)
 	}
 

@@ -69,9 +69,11 @@ type NodeReport struct {
 	Counted   bool
 	Covered   bool
 	// Pod is the DaemonSet's pod on the node that the verdict is about (empty when none).
-	Pod             string
-	PodPhase        string
-	PodReady        bool
+	Pod      string
+	PodPhase string
+	PodReady bool
+	// Restarts is the sum of the pod's containers' restart counts.
+	Restarts        int32
 	CurrentRevision bool
 	// Reason says why the node is not eligible, not counted or not covered; empty when covered.
 	Reason Reason

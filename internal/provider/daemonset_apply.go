@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -21,6 +22,7 @@ import (
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/rollout"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/waves"
 )
 
 // appliedDaemonSet is what both resources hand to the shared apply, wait and read path: the
@@ -61,6 +63,8 @@ type rolloutSettings struct {
 	countNotReadyNodes bool
 	// rollback re-applies the previous template when an update's rollout fails.
 	rollback bool
+	// policy is the configured rollout attribute, for its waves (see stages).
+	policy basetypes.ObjectValue
 }
 
 // previousManagersKey is the private state that remembers, from an import to the first apply,
@@ -125,9 +129,17 @@ func applyAndWait(parent context.Context, timeout time.Duration, client *kubecli
 	}
 	diags.Append(state.Set(ctx, m)...)
 
-	report, err := waitOrSnapshot(ctx, client, namespace, name, settings, diags)
+	// A create rolls out to every node at once: there is nothing to roll back to.
+	var staging *waves.Rollout
+	if prior != nil {
+		staging = stages(settings.policy)
+	}
+	report, err := waitOrSnapshot(ctx, client, namespace, name, settings, staging, diags)
 	diags.Append(m.setCoverage(report)...)
 	if err != nil {
+		if staging != nil && staging.Halted() != "" {
+			err = fmt.Errorf("staged rollout halted in %s: %w", staging.Halted(), err)
+		}
 		if prior != nil && settings.rollback && rollbackFor(err) {
 			diags.Append(state.Set(ctx, m)...)
 			return rollBack(parent, timeout, client, m, prior, namespace, name, err, state, diags)
@@ -155,7 +167,10 @@ func saveFinal(ctx context.Context, client *kubeclient.Client, m appliedDaemonSe
 func addWaitError(diags *diag.Diagnostics, client *kubeclient.Client, id string, err error, then string) {
 	var incomplete *rollout.IncompleteError
 	var refused *rollout.CreateFailedError
+	var wave *rollout.WaveFailedError
 	switch {
+	case errors.As(err, &wave):
+		diags.AddError(fmt.Sprintf("DaemonSet %s failed a wave of its staged rollout", id), err.Error()+"\n\nThe nodes of later waves keep their pods. "+then)
 	case errors.As(err, &refused):
 		diags.AddError(fmt.Sprintf("DaemonSet %s cannot create its pods", id), err.Error()+"\n\nFix the cause (or the configuration). "+then)
 	case errors.As(err, &incomplete):
@@ -299,16 +314,22 @@ func operationContext(ctx context.Context, timeout func(context.Context, time.Du
 
 // waitOrSnapshot follows the rollout when asked to; otherwise it takes one look at coverage so that
 // the computed coverage attribute still says where the DaemonSet stands.
-func waitOrSnapshot(ctx context.Context, client *kubeclient.Client, namespace, name string, settings rolloutSettings, diags *diag.Diagnostics) (coverage.Report, error) {
+// Under a staged rollout (staging, nil for none) the wait replaces the pods wave by wave.
+func waitOrSnapshot(ctx context.Context, client *kubeclient.Client, namespace, name string, settings rolloutSettings, staging *waves.Rollout, diags *diag.Diagnostics) (coverage.Report, error) {
 	if !settings.wait {
 		return snapshot(ctx, client, namespace, name, settings)
 	}
 	report, err := rollout.Wait(ctx, client.Clientset, namespace, name, rollout.Options{
 		CountNotReadyNodes: settings.countNotReadyNodes,
+		Stages:             staging,
 		Progress: func(r coverage.Report) {
-			tflog.Info(ctx, "waiting for the DaemonSet to cover every node", map[string]any{
+			fields := map[string]any{
 				"daemonset": namespace + "/" + name, "covered": r.Covered, "counted": r.Counted, "progress": r.Progress(5),
-			})
+			}
+			if staging != nil {
+				fields["waves"] = fmt.Sprintf("%+v", staging.Progress(r))
+			}
+			tflog.Info(ctx, "waiting for the DaemonSet to cover every node", fields)
 		},
 	})
 	warnNotReady(report, diags)

@@ -35,7 +35,7 @@ func (r *daemonSetResource) ValidateConfig(ctx context.Context, req resource.Val
 	}
 	checkTimeouts(&resp.Diagnostics, config.Timeouts.Object)
 	if !fullyKnown(config.Metadata) || !fullyKnown(config.Spec) {
-		checkRolloutPolicy(&config.rolloutState, "", &resp.Diagnostics)
+		checkRolloutPolicy(&config.rolloutState, nil, &resp.Diagnostics)
 		return
 	}
 	ds, diags := config.daemonSetObject(ctx)
@@ -44,7 +44,7 @@ func (r *daemonSetResource) ValidateConfig(ctx context.Context, req resource.Val
 		return
 	}
 	addFindings(&resp.Diagnostics, daemonset.Validate(ds), daemonSetAttributePath, nil)
-	checkRolloutPolicy(&config.rolloutState, ds.Spec.UpdateStrategy.Type, &resp.Diagnostics)
+	checkRolloutPolicy(&config.rolloutState, &ds.Spec.UpdateStrategy.Type, &resp.Diagnostics)
 }
 
 // checkTimeouts refuses a timeout that is not positive: the wait would end before it began, and a

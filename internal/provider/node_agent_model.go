@@ -174,22 +174,33 @@ func (m *nodeAgentModel) applyConfiguration(ctx context.Context) (*appsv1ac.Daem
 		template.WithAnnotations(podAnnotations)
 	}
 
-	rollingUpdate := appsv1ac.RollingUpdateDaemonSet().WithMaxUnavailable(intstr.Parse(m.MaxUnavailable.ValueString()))
-	if !m.MaxSurge.IsNull() {
-		rollingUpdate.WithMaxSurge(intstr.Parse(m.MaxSurge.ValueString()))
+	strategy := appsv1ac.DaemonSetUpdateStrategy().WithType(m.updateStrategy())
+	if m.updateStrategy() == appsv1.RollingUpdateDaemonSetStrategyType {
+		rollingUpdate := appsv1ac.RollingUpdateDaemonSet().WithMaxUnavailable(intstr.Parse(m.MaxUnavailable.ValueString()))
+		if !m.MaxSurge.IsNull() {
+			rollingUpdate.WithMaxSurge(intstr.Parse(m.MaxSurge.ValueString()))
+		}
+		strategy.WithRollingUpdate(rollingUpdate)
 	}
 	ds := appsv1ac.DaemonSet(name, namespace).
 		WithLabels(labels).
 		WithSpec(appsv1ac.DaemonSetSpec().
 			WithSelector(metav1ac.LabelSelector().WithMatchLabels(selectorLabels(name))).
 			WithTemplate(template).
-			WithUpdateStrategy(appsv1ac.DaemonSetUpdateStrategy().
-				WithType(appsv1.RollingUpdateDaemonSetStrategyType).
-				WithRollingUpdate(rollingUpdate)))
+			WithUpdateStrategy(strategy))
 	if annotations != nil {
 		ds.WithAnnotations(annotations)
 	}
 	return ds, diags
+}
+
+// updateStrategy is RollingUpdate, or OnDelete under a staged rollout, which the provider paces
+// (see rollout.waves).
+func (m *nodeAgentModel) updateStrategy() appsv1.DaemonSetUpdateStrategyType {
+	if staged(m.Rollout) {
+		return appsv1.OnDeleteDaemonSetStrategyType
+	}
+	return appsv1.RollingUpdateDaemonSetStrategyType
 }
 
 // labels are the user's labels with the selector labels, for the DaemonSet, the pods and the

@@ -113,7 +113,16 @@ func (m *nodeAgentModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 	valueFrom(ctx, path.Root("resources"), readResources(c.Resources), &m.Resources, &diags)
 	valueFrom(ctx, path.Root("readiness_probe"), readProbe(c.ReadinessProbe), &m.ReadinessProbe, &diags)
 
-	m.MaxUnavailable, m.MaxSurge = types.StringNull(), types.StringNull()
+	if spec.UpdateStrategy != nil && spec.UpdateStrategy.Type != nil && *spec.UpdateStrategy.Type == appsv1.OnDeleteDaemonSetStrategyType {
+		// A staged rollout (rollout.waves): the rolling update budgets have no say, and keep their
+		// planned values, the default for max_unavailable.
+		if m.MaxUnavailable.IsNull() || m.MaxUnavailable.IsUnknown() {
+			m.MaxUnavailable = types.StringValue(defaultMaxUnavailable)
+		}
+		m.MaxSurge = types.StringNull()
+	} else {
+		m.MaxUnavailable, m.MaxSurge = types.StringNull(), types.StringNull()
+	}
 	if spec.UpdateStrategy != nil && spec.UpdateStrategy.RollingUpdate != nil {
 		m.MaxUnavailable = intOrStringValue(spec.UpdateStrategy.RollingUpdate.MaxUnavailable)
 		m.MaxSurge = intOrStringValue(spec.UpdateStrategy.RollingUpdate.MaxSurge)

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	appsv1 "k8s.io/api/apps/v1"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
@@ -29,8 +30,18 @@ func (r *nodeAgentResource) ValidateConfig(ctx context.Context, req resource.Val
 		resp.Diagnostics.AddAttributeError(path.Root("service_account_name"), "Missing ServiceAccount name",
 			"With create_service_account = false, service_account_name must name an existing ServiceAccount of the namespace.")
 	}
-	// The agent always rolls out with RollingUpdate.
-	checkRolloutPolicy(&config.rolloutState, appsv1.RollingUpdateDaemonSetStrategyType, &resp.Diagnostics)
+	// The agent rolls out with RollingUpdate, or under waves with OnDelete, which it sets itself;
+	// then its own rolling update budgets have no say.
+	strategy := config.updateStrategy()
+	checkRolloutPolicy(&config.rolloutState, &strategy, &resp.Diagnostics)
+	if staged(config.Rollout) {
+		for name, v := range map[string]types.String{"max_unavailable": config.MaxUnavailable, "max_surge": config.MaxSurge} {
+			if !v.IsNull() {
+				resp.Diagnostics.AddAttributeError(path.Root(name), "Rolling update budget under waves",
+					fmt.Sprintf("With rollout.waves the agent rolls out wave by wave under the OnDelete strategy, where %s has no say: remove it, and set rollout.max_unavailable for the pace within a wave.", name))
+			}
+		}
+	}
 }
 
 func (m *nodeAgentModel) validateLabels(diags *diag.Diagnostics) {

@@ -15,8 +15,8 @@ import (
 )
 
 // rollbackFor reports whether a wait that ended with err found the rollout failed, which is what
-// on_failure = "rollback" undoes: nodes left uncovered when the timeout ran out, or pods the
-// controller cannot create. An interrupt is not a failure of the rollout (the user stopped it, and
+// on_failure = "rollback" undoes: nodes left uncovered when the timeout ran out, pods the
+// controller cannot create, or a wave that failed its bake. An interrupt is not a failure of the rollout (the user stopped it, and
 // the next apply resumes it), nor is an error that kept the wait from seeing the rollout at all.
 func rollbackFor(err error) bool {
 	if errors.Is(err, context.Canceled) {
@@ -24,7 +24,8 @@ func rollbackFor(err error) bool {
 	}
 	var incomplete *rollout.IncompleteError
 	var refused *rollout.CreateFailedError
-	return errors.As(err, &incomplete) || errors.As(err, &refused)
+	var wave *rollout.WaveFailedError
+	return errors.As(err, &incomplete) || errors.As(err, &refused) || errors.As(err, &wave)
 }
 
 // rollBack applies the prior configuration again after the update to m failed its rollout (failure
@@ -54,7 +55,9 @@ func rollBack(parent context.Context, timeout time.Duration, client *kubeclient.
 		return false
 	}
 	diags.Append(readInto(ctx, prior, ds)...)
-	report, err := waitOrSnapshot(ctx, client, namespace, name, settings, diags)
+	// Under waves the previous template, too, reaches the nodes only as the provider replaces
+	// their pods: all at once, at the waves' pace, no bake.
+	report, err := waitOrSnapshot(ctx, client, namespace, name, settings, rollbackStages(settings.policy), diags)
 	diags.Append(prior.setCoverage(report)...)
 	if err != nil {
 		diags.AddError(fmt.Sprintf("Rollback of DaemonSet %s did not complete", id),

@@ -81,6 +81,18 @@ func (m *rolloutState) setObjectState(ds *appsv1.DaemonSet) diag.Diagnostics {
 
 func (m *rolloutState) setCoverage(r coverage.Report) diag.Diagnostics {
 	var diags diag.Diagnostics
+	if staged(m.Rollout) && r.OnDelete {
+		// Under waves an old pod covers its node only until its wave comes: the rollout is done,
+		// and the next plan has nothing to resume, once every counted node runs the current
+		// revision.
+		r.Covered = 0
+		for _, n := range r.Nodes {
+			if n.Counted && n.Covered && n.CurrentRevision {
+				r.Covered++
+			}
+		}
+		r.Complete = r.Complete && r.Covered == r.Counted
+	}
 	m.Coverage, diags = types.ObjectValue(coverageAttrTypes, map[string]attr.Value{
 		"eligible":       types.Int64Value(int64(r.Eligible)),
 		"counted":        types.Int64Value(int64(r.Counted)),
@@ -147,6 +159,7 @@ func (m *rolloutState) rolloutSettings() rolloutSettings {
 		wait:               m.WaitForRollout.IsNull() || m.WaitForRollout.ValueBool(),
 		countNotReadyNodes: m.WaitForNotReadyNodes.ValueBool(),
 		rollback:           rollsBack(m.Rollout),
+		policy:             m.Rollout,
 	}
 }
 

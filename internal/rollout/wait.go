@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/serverclock"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/waves"
 )
 
 // Options tune Wait.
@@ -31,6 +32,10 @@ type Options struct {
 	// waited for, each node once per wait, when it is first seen so. The returned report's NotReady
 	// lists those still not Ready at the end.
 	NotReadyWarning func(nodes []string)
+	// Stages, when set, paces an update under the OnDelete strategy wave by wave: the wait deletes
+	// the old pods of the current wave as Stages says, and is done when Stages says so rather than
+	// when every node is covered (under OnDelete an old pod covers its node).
+	Stages *waves.Rollout
 }
 
 // Wait watches the DaemonSet, its pods and all nodes and returns the coverage report as soon as it is
@@ -67,21 +72,22 @@ func Wait(ctx context.Context, cs kubernetes.Interface, namespace, name string, 
 	defer ws.wg.Wait()
 	defer stop()
 	w := &waiter{
-		cs:         cs,
-		namespace:  namespace,
-		name:       name,
-		opts:       opts,
-		uid:        ds.UID,
-		generation: ds.Generation,
-		offset:     offset,
-		selector:   selector,
-		daemonSets: ws.watchDaemonSet(watchCtx, namespace, name),
-		pods:       ws.watchPods(watchCtx, namespace, selector),
-		nodes:      ws.watchNodes(watchCtx),
-		events:     ws.watchFailedCreates(watchCtx, ds),
-		touched:    &ws.touched,
-		warned:     map[string]bool{},
-		relisted:   map[string]bool{},
+		cs:          cs,
+		namespace:   namespace,
+		name:        name,
+		opts:        opts,
+		uid:         ds.UID,
+		generation:  ds.Generation,
+		offset:      offset,
+		selector:    selector,
+		daemonSets:  ws.watchDaemonSet(watchCtx, namespace, name),
+		pods:        ws.watchPods(watchCtx, namespace, selector),
+		nodes:       ws.watchNodes(watchCtx),
+		events:      ws.watchFailedCreates(watchCtx, ds),
+		touched:     &ws.touched,
+		warned:      map[string]bool{},
+		relisted:    map[string]bool{},
+		deletedPods: map[string]bool{},
 	}
 	return w.run(ctx, ws)
 }
@@ -145,6 +151,8 @@ type waiter struct {
 	warned   map[string]bool
 	// wakeAt asks for a recompute at a time no event marks (zero: none).
 	wakeAt time.Time
+	// deletedPods are the pods a staged rollout deleted (see pace).
+	deletedPods map[string]bool
 }
 
 func (w *waiter) run(ctx context.Context, ws *watches) (coverage.Report, error) {
@@ -227,7 +235,15 @@ func (w *waiter) recompute(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	if w.podMissing > 0 {
-		return false, w.cannotCreatePods(now)
+		if err := w.cannotCreatePods(now); err != nil {
+			return false, err
+		}
+	}
+	if w.opts.Stages != nil {
+		return w.pace(ctx, now)
+	}
+	if w.podMissing > 0 {
+		return false, nil
 	}
 	if w.uncovered > 0 {
 		return false, nil

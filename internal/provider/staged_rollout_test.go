@@ -1,0 +1,198 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+)
+
+// stagedPool adds n nodes of their own to the cluster, the first canary of them labelled
+// pool=canary, all labelled kd-stage=<pool>, and returns the pool's label value and the canary
+// nodes' names. A DaemonSet that selects the pool runs on these nodes only.
+func stagedPool(t *testing.T, cs kubernetes.Interface, n, canary int) (string, []string) {
+	t.Helper()
+	pool := "stage-" + randomSuffix()
+	var canaries []string
+	for i := range n {
+		labels := map[string]string{"kd-stage": pool}
+		if i < canary {
+			labels["pool"] = "canary"
+		}
+		name := testAccNode(t, cs, pool, testNode{labels: labels})
+		if i < canary {
+			canaries = append(canaries, name)
+		}
+	}
+	slices.Sort(canaries)
+	return pool, canaries
+}
+
+// stagedConfig is a DaemonSet on the pool's nodes, under OnDelete, with the given rollout.
+func stagedConfig(ns, pool, image, rollout, extra string) string {
+	return daemonSetConfig{
+		namespace: ns, name: "staged", app: "staged", image: image,
+		podSpecExtra:  fmt.Sprintf(`node_selector = { "kd-stage" = %q }`, pool),
+		specExtra:     `update_strategy = { type = "OnDelete" }`,
+		resourceExtra: "rollout = " + rollout + "\n" + extra,
+	}.String()
+}
+
+// nodePod is the DaemonSet's pod on one node.
+type nodePod struct {
+	uid      types.UID
+	revision string
+	ready    bool
+}
+
+// podsByNode reads the DaemonSet's pods that are not being deleted, by node.
+func podsByNode(t *testing.T, cs kubernetes.Interface, ns, selector string) map[string]nodePod {
+	t.Helper()
+	pods, err := cs.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]nodePod{}
+	for _, p := range pods.Items {
+		if p.DeletionTimestamp != nil {
+			continue
+		}
+		ready := false
+		for _, c := range p.Status.Conditions {
+			ready = ready || (c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue)
+		}
+		out[p.Spec.NodeName] = nodePod{uid: p.UID, revision: p.Labels[appsv1.DefaultDaemonSetUniqueLabelKey], ready: ready}
+	}
+	return out
+}
+
+const canaryWaves = `{
+    waves = [
+      { node_selector = { pool = "canary" }, bake = "1s" },
+      { percent = 50 },
+      {},
+    ]
+    max_unavailable = "2"%s
+  }`
+
+// TestAccDaemonSet_stagedRolloutHalts: 10 nodes, 2 of them canary, an update to an image that
+// never pulls under on_failure = "halt". Only the canary nodes get the new revision's pods, the
+// other 8 keep theirs (same UIDs), and the error names the wave and the 2 nodes; a fixed
+// configuration resumes and finishes all 10, after which the plan is empty.
+func TestAccDaemonSet_stagedRolloutHalts(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	pool, canaries := stagedPool(t, cs, 10, 2)
+	policy := fmt.Sprintf(canaryWaves, "")
+	var before map[string]nodePod
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: stagedConfig(ns, pool, testImage, policy, ""),
+			Check: func(*terraform.State) error {
+				before = podsByNode(t, cs, ns, "app=staged")
+				if len(before) != 10 {
+					return fmt.Errorf("%d pods after the create, want 10", len(before))
+				}
+				return nil
+			},
+		}, {
+			Config: stagedConfig(ns, pool, "registry.invalid/agent:2", policy, `timeouts = { update = "20s" }`),
+			ExpectError: regexp.MustCompile(`(?s)staged rollout halted in wave 1 of 3 \(pool=canary\).*` +
+				regexp.QuoteMeta(canaries[0]) + `.*image_pull`),
+			Check: nil,
+		}, {
+			// The halted rollout left the canaries on the new revision and no one else.
+			PreConfig: func() {
+				after := podsByNode(t, cs, ns, "app=staged")
+				for node, pod := range before {
+					replaced := after[node].uid != pod.uid
+					if replaced != slices.Contains(canaries, node) {
+						t.Errorf("node %s: pod replaced = %v, want it replaced only on the canary nodes %v", node, replaced, canaries)
+					}
+				}
+			},
+			Config: stagedConfig(ns, pool, "registry.k8s.io/pause:3.9", policy, ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(daemonSetAddress, plancheck.ResourceActionUpdate)},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			Check: func(*terraform.State) error { return allOnNewestRevision(t, cs, ns, 10) },
+		}},
+	})
+}
+
+// TestAccDaemonSet_stagedRolloutRollsBack: the same failure under on_failure = "rollback": the
+// canaries go back to the first revision, the other nodes never left it (same UIDs), the error
+// says it rolled back from wave 1, and the next plan shows the change again.
+func TestAccDaemonSet_stagedRolloutRollsBack(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	pool, canaries := stagedPool(t, cs, 10, 2)
+	policy := fmt.Sprintf(canaryWaves, "\n    on_failure = \"rollback\"")
+	var before map[string]nodePod
+	bad := stagedConfig(ns, pool, "registry.invalid/agent:2", policy, `timeouts = { update = "20s" }`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: stagedConfig(ns, pool, testImage, policy, ""),
+			Check: func(*terraform.State) error {
+				before = podsByNode(t, cs, ns, "app=staged")
+				return nil
+			},
+		}, {
+			Config:      bad,
+			ExpectError: regexp.MustCompile(`(?s)DaemonSet \S+/staged rolled back.*halted in wave 1 of 3 \(pool=canary\)`),
+		}, {
+			PreConfig: func() {
+				after := podsByNode(t, cs, ns, "app=staged")
+				for node, pod := range before {
+					switch {
+					case slices.Contains(canaries, node):
+						if after[node].revision != pod.revision || !after[node].ready {
+							t.Errorf("canary %s runs %+v after the rollback, want a ready pod of revision %s", node, after[node], pod.revision)
+						}
+					case after[node].uid != pod.uid:
+						t.Errorf("node %s of a later wave had its pod replaced", node)
+					}
+				}
+			},
+			Config:             bad,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		}},
+	})
+}
+
+// allOnNewestRevision checks that n nodes run a ready pod of the DaemonSet's newest revision.
+func allOnNewestRevision(t *testing.T, cs kubernetes.Interface, ns string, n int) error {
+	_, newest, err := newestRevision(cs, ns, "staged")
+	if err != nil {
+		return err
+	}
+	pods := podsByNode(t, cs, ns, "app=staged")
+	var stale []string
+	for _, node := range slices.Sorted(maps.Keys(pods)) {
+		if p := pods[node]; p.revision != newest || !p.ready {
+			stale = append(stale, fmt.Sprintf("%s (%s, ready %v)", node, p.revision, p.ready))
+		}
+	}
+	if len(pods) != n || len(stale) > 0 {
+		return fmt.Errorf("%d pods, want %d of revision %s; not so: %s", len(pods), n, newest, strings.Join(stale, ", "))
+	}
+	return nil
+}
