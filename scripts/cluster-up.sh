@@ -48,6 +48,8 @@ else
       echo "---"
     done
     cat "$root/scripts/kwok/test-stages.yaml"
+    echo "---"
+    cat "$root/scripts/kwok/components.yaml"
   } > "$stages"
   start=$(date +%s)
   # kwokctl picks free ports when it creates a cluster and binds them only when it starts it, so two

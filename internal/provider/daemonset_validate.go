@@ -70,6 +70,7 @@ func checkTimeouts(diags *diag.Diagnostics, configured basetypes.ObjectValue) {
 // rollout over zero nodes completes at once, which is rarely what was meant.
 func (r *daemonSetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	resumeIncompleteRollout(ctx, req, resp)
+	warnCreateIsNotStaged(ctx, req, resp)
 	if req.Plan.Raw.IsNull() || r.client == nil {
 		return
 	}

@@ -51,17 +51,26 @@ func (m *nodeAgentModel) desiredObject(ctx context.Context) (map[string]any, dia
 	}
 	// These leave no trace on the DaemonSet when empty; the record keeps their names, for an
 	// import (see recordedEmpties).
-	var empty []any
+	var empty []string
 	for name, v := range m.unseenWhenEmpty() {
 		if knownEmpty(v) {
 			empty = append(empty, name)
 		}
 	}
 	if empty != nil {
-		slices.SortFunc(empty, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
-		out[daemonset.EmptyAttributesKey] = empty
+		slices.Sort(empty)
+		out[daemonset.EmptyAttributesKey] = toJSONList(empty)
 	}
 	return out, diags
+}
+
+// toJSONList is a list of strings as a JSON value.
+func toJSONList(values []string) []any {
+	out := make([]any, len(values))
+	for i, v := range values {
+		out[i] = v
+	}
+	return out
 }
 
 // unseenWhenEmpty are the agent's collections whose empty value the DaemonSet cannot show: labels

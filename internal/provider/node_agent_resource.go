@@ -185,6 +185,7 @@ func importedNodeAgent(ctx context.Context, namespace, name string, set func(con
 // kubedaemon_daemonset does; it looks again only when where the pods may run changes.
 func (r *nodeAgentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	resumeIncompleteRollout(ctx, req, resp)
+	warnCreateIsNotStaged(ctx, req, resp)
 	if req.Plan.Raw.IsNull() {
 		return
 	}

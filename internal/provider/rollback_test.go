@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	appsv1 "k8s.io/api/apps/v1"
@@ -184,4 +185,16 @@ func newestRevision(cs kubernetes.Interface, namespace, name string) (*appsv1.Da
 		return nil, "", fmt.Errorf("no ControllerRevision for %s/%s", namespace, name)
 	}
 	return ds, newest.Labels[appsv1.DefaultDaemonSetUniqueLabelKey], nil
+}
+
+// A plan that creates a resource with waves warns, at rollout.waves, that the create is not staged.
+func TestPlan_createWithWavesWarns(t *testing.T) {
+	diags, _ := agentPlanRequests(t, map[string]any{"name": "agent", "image": testImage,
+		"rollout": map[string]any{"waves": []any{map[string]any{"count": 1}, map[string]any{}}}})
+	for _, d := range diags {
+		if d.Severity == tfprotov6.DiagnosticSeverityWarning && d.Summary == "A create is not staged" && d.Attribute.String() == "AttributeName(\"rollout\").AttributeName(\"waves\")" {
+			return
+		}
+	}
+	t.Errorf("no warning that the create is not staged: %v", diags)
 }

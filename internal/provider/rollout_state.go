@@ -163,6 +163,20 @@ func (m *rolloutState) rolloutSettings() rolloutSettings {
 	}
 }
 
+// warnCreateIsNotStaged says, on a plan that creates the resource with rollout.waves, that the
+// create itself is not staged: there is no previous template to stay on.
+func warnCreateIsNotStaged(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if !req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var policy types.Object
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, rolloutPath, &policy)...)
+	if staged(policy) {
+		resp.Diagnostics.AddAttributeWarning(wavesPath, "A create is not staged",
+			"This apply creates the DaemonSet, whose pods start on every eligible node at once: there is no previous template to keep later waves on. The waves pace the updates that follow.")
+	}
+}
+
 // resumeIncompleteRollout makes the plan an update when the last apply or read found the rollout
 // incomplete (a failed, timed-out or interrupted wait, or pods that stopped covering their nodes
 // since): the update applies the configuration again and waits, so a failed rollout is never

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -17,6 +18,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/waves"
 )
 
 // stagedPool adds n nodes of their own to the cluster, the first canary of them labelled
@@ -130,7 +133,7 @@ func TestAccDaemonSet_stagedRolloutHalts(t *testing.T) {
 				PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(daemonSetAddress, plancheck.ResourceActionUpdate)},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
-			Check: func(*terraform.State) error { return allOnNewestRevision(t, cs, ns, 10) },
+			Check: func(*terraform.State) error { return allOnNewestRevision(t, cs, ns, "staged", "app=staged", 10) },
 		}},
 	})
 }
@@ -178,13 +181,14 @@ func TestAccDaemonSet_stagedRolloutRollsBack(t *testing.T) {
 	})
 }
 
-// allOnNewestRevision checks that n nodes run a ready pod of the DaemonSet's newest revision.
-func allOnNewestRevision(t *testing.T, cs kubernetes.Interface, ns string, n int) error {
-	_, newest, err := newestRevision(cs, ns, "staged")
+// allOnNewestRevision checks that n nodes run a ready pod of the newest revision of the DaemonSet
+// name, whose pods selector selects.
+func allOnNewestRevision(t *testing.T, cs kubernetes.Interface, ns, name, selector string, n int) error {
+	_, newest, err := newestRevision(cs, ns, name)
 	if err != nil {
 		return err
 	}
-	pods := podsByNode(t, cs, ns, "app=staged")
+	pods := podsByNode(t, cs, ns, selector)
 	var stale []string
 	for _, node := range slices.Sorted(maps.Keys(pods)) {
 		if p := pods[node]; p.revision != newest || !p.ready {
@@ -195,4 +199,154 @@ func allOnNewestRevision(t *testing.T, cs kubernetes.Interface, ns string, n int
 		return fmt.Errorf("%d pods, want %d of revision %s; not so: %s", len(pods), n, newest, strings.Join(stale, ", "))
 	}
 	return nil
+}
+
+// rolloutWatcher follows the DaemonSet's pods during an update: the order in which old pods were
+// deleted, and the most nodes without a ready pod at once.
+type rolloutWatcher struct {
+	mu          sync.Mutex
+	deleted     []string // nodes, in the order their old pods were deleted
+	unavailable map[string]bool
+	most        int
+	onDelete    func(node string)
+	stop        context.CancelFunc
+	done        chan struct{}
+}
+
+func watchRollout(t *testing.T, cs kubernetes.Interface, ns, oldRevision string, onDelete func(node string)) *rolloutWatcher {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	w, err := cs.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{LabelSelector: "app=staged"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rw := &rolloutWatcher{unavailable: map[string]bool{}, onDelete: onDelete, stop: stop, done: make(chan struct{})}
+	seen := map[types.UID]bool{}
+	go func() {
+		defer close(rw.done)
+		defer w.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-w.ResultChan():
+				if !ok {
+					return
+				}
+				pod, isPod := ev.Object.(*corev1.Pod)
+				if !isPod {
+					continue
+				}
+				rw.mu.Lock()
+				old := pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == oldRevision
+				ready := false
+				for _, c := range pod.Status.Conditions {
+					ready = ready || (c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue)
+				}
+				switch {
+				case old && (pod.DeletionTimestamp != nil || ev.Type == "DELETED") && !seen[pod.UID]:
+					seen[pod.UID] = true
+					rw.deleted = append(rw.deleted, pod.Spec.NodeName)
+					rw.unavailable[pod.Spec.NodeName] = true
+					rw.most = max(rw.most, len(rw.unavailable))
+					if rw.onDelete != nil {
+						rw.onDelete(pod.Spec.NodeName)
+					}
+				case !old && ready && pod.DeletionTimestamp == nil:
+					delete(rw.unavailable, pod.Spec.NodeName)
+				}
+				rw.mu.Unlock()
+			}
+		}
+	}()
+	return rw
+}
+
+func (rw *rolloutWatcher) finish() ([]string, int) {
+	rw.stop()
+	<-rw.done
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	return slices.Clone(rw.deleted), rw.most
+}
+
+// TestAccDaemonSet_stagedRolloutWaves: percent waves over 20 nodes, seen by a watcher of the pods:
+// old pods are deleted wave by wave (never one of a later wave before the earlier is covered),
+// never more than max_unavailable nodes without a ready pod at once, and a node that joins during
+// the rollout runs the new revision by the end.
+func TestAccDaemonSet_stagedRolloutWaves(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	pool, _ := stagedPool(t, cs, 20, 0)
+	policy := `{
+    waves           = [{ percent = 25 }, { percent = 50 }, {}]
+    max_unavailable = "2"
+  }`
+	var (
+		watcher  *rolloutWatcher
+		nodes    []*corev1.Node
+		oldHash  string
+		joined   = make(chan string, 1)
+		joinOnce sync.Once
+	)
+	t.Cleanup(func() {
+		select {
+		case name := <-joined:
+			_ = cs.CoreV1().Nodes().Delete(context.Background(), name, metav1.DeleteOptions{})
+		default:
+		}
+	})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: stagedConfig(ns, pool, testImage, policy, ""),
+			Check: func(*terraform.State) error {
+				var err error
+				_, oldHash, err = newestRevision(cs, ns, "staged")
+				list, listErr := cs.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{LabelSelector: "kd-stage=" + pool})
+				if listErr != nil {
+					return listErr
+				}
+				for i := range list.Items {
+					nodes = append(nodes, &list.Items[i])
+				}
+				return err
+			},
+		}, {
+			PreConfig: func() {
+				watcher = watchRollout(t, cs, ns, oldHash, func(string) {
+					// The first deletion: a node joins the pool while the rollout goes on.
+					joinOnce.Do(func() {
+						if name, err := createTestNode(cs, pool, testNode{labels: map[string]string{"kd-stage": pool}}); err == nil {
+							joined <- name
+						}
+					})
+				})
+			},
+			Config: stagedConfig(ns, pool, "registry.k8s.io/pause:3.9", policy, ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			Check: func(*terraform.State) error {
+				deleted, most := watcher.finish()
+				if most > 2 {
+					return fmt.Errorf("%d nodes without a ready pod at once, over max_unavailable 2", most)
+				}
+				counted := map[string]bool{}
+				for _, n := range nodes {
+					counted[n.Name] = true
+				}
+				assigned := waves.Assign([]waves.Wave{{Percent: 25}, {Percent: 50}, {}}, nodes, counted)
+				var order []int
+				for _, node := range deleted {
+					order = append(order, assigned[node])
+				}
+				if len(deleted) != 20 || !slices.IsSorted(order) {
+					return fmt.Errorf("old pods deleted on %d nodes, in the waves %v; want the 20 nodes wave by wave", len(deleted), order)
+				}
+				return allOnNewestRevision(t, cs, ns, "staged", "app=staged", 21)
+			},
+		}},
+	})
 }

@@ -249,7 +249,7 @@ func (r *Rollout) in(name string, wave int) bool {
 // revision.
 func (r *Rollout) waveCurrent(wave int, byName map[string]coverage.NodeReport) bool {
 	for name, n := range byName {
-		if n.Counted && r.in(name, wave) && !(n.Covered && n.CurrentRevision) {
+		if n.Counted && r.in(name, wave) && (!n.Covered || !n.CurrentRevision) {
 			return false
 		}
 	}

@@ -1,8 +1,10 @@
 # Security agent: Falco watching the system calls of every process on every Linux node through
 # eBPF. It needs the node's PID namespace and a few capabilities, not a privileged container, and
-# reads the node's /proc and /etc. During a rollout each node's new pod starts before its old one
-# stops, so no node goes unwatched; an update whose pods do not become Ready (a bad rule file, an
-# eBPF probe the kernel refuses) is rolled back, so the fleet is never left half watched.
+# reads the node's /proc and /etc. An update is staged: it goes first to the nodes of the canary pool
+# and must stay healthy there for two minutes, then to a quarter of the other nodes, then to the rest,
+# two nodes at a time within a wave. An update whose pods do not become Ready (a bad rule file, an
+# eBPF probe the kernel refuses) stops at the canaries and is rolled back there, so it never reaches
+# the fleet.
 terraform {
   required_providers {
     kubedaemon = {
@@ -31,9 +33,15 @@ resource "kubedaemon_node_agent" "falco" {
   node_selector = { "kubernetes.io/os" = "linux" }
   resources     = { cpu_request = "100m", cpu_limit = "1", memory_request = "512Mi", memory_limit = "1Gi" }
 
-  max_unavailable = "0"
-  max_surge       = "1"
-  rollout         = { on_failure = "rollback" }
+  rollout = {
+    waves = [
+      { node_selector = { pool = "canary" }, bake = "2m" },
+      { percent = 25, bake = "1m" },
+      {},
+    ]
+    max_unavailable = "2"
+    on_failure      = "rollback"
+  }
 }
 
 output "falco_coverage" {
