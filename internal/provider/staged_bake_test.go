@@ -22,7 +22,7 @@ func TestAccDaemonSet_stagedRolloutBakeFails(t *testing.T) {
     waves = [{ count = 1, bake = "30s" }, {}]
   }`
 	flipping := daemonSetConfig{
-		namespace: ns, name: "staged", app: "staged",
+		namespace: ns, name: "staged", app: "staged", image: "busybox:1.36", // a shell for the command, on a real kubelet
 		containerExtra: `command = ["sh", "-c", "sleep 10; touch /tmp/unready; sleep 3600"]
           readiness_probe = { exec = { command = ["sh", "-c", "test ! -e /tmp/unready"] } }`,
 		podSpecExtra:  fmt.Sprintf(`node_selector = { "kd-stage" = %q }`, pool),
