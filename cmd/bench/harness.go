@@ -37,6 +37,8 @@ type options struct {
 	// prefix names the run's namespaces, nodes and pool label, so that runs on a shared cluster do
 	// not meet.
 	prefix string
+	// stagedOnly measures the staged rollout alone.
+	stagedOnly bool
 }
 
 // result holds the figures of one run.
@@ -46,6 +48,7 @@ type result struct {
 	read         readResult
 	waits        waitResult
 	plan         planResult
+	staged       stagedResult
 }
 
 // harness runs the benchmark against one cluster.
@@ -110,6 +113,9 @@ func (h *harness) run(ctx context.Context, o options) (result, error) {
 		return r, err
 	}
 	h.logf("%d nodes: added %d fresh nodes, all Ready after %v", r.nodes, r.fresh, time.Since(started).Round(time.Millisecond))
+	if r.staged, err = h.measureStaged(ctx, o, r.fresh); err != nil || o.stagedOnly {
+		return r, err
+	}
 	if r.apply, err = h.measureApply(ctx, o); err != nil {
 		return r, err
 	}
@@ -125,7 +131,7 @@ func (h *harness) run(ctx context.Context, o options) (result, error) {
 
 // runNamespaces are the namespaces of a run: the applies', the rollouts' and the plans'.
 func runNamespaces(prefix string) []string {
-	return []string{prefix + "-tf", prefix + "-kubectl", prefix + "-rollout", prefix + "-plan"}
+	return []string{prefix + "-tf", prefix + "-kubectl", prefix + "-rollout", prefix + "-plan", prefix + "-staged"}
 }
 
 // inlineTLSFiles puts the contents of the certificate files a kubeconfig names into cfg. The

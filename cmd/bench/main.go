@@ -52,6 +52,7 @@ func benchmark() error {
 	kubeconfig := flag.String("kubeconfig", ".cluster/bench.kubeconfig", "where the cluster's kubeconfig is written")
 	out := flag.String("out", "BENCHMARKS.md", "Markdown file that receives the figures")
 	keep := flag.Bool("keep", false, "leave the last cluster running")
+	stagedOnly := flag.Bool("staged-only", false, "measure the staged rollout alone, print its table and leave BENCHMARKS.md as it is")
 	flag.Parse()
 
 	sizes, err := parseSizes(*nodes)
@@ -106,14 +107,22 @@ func benchmark() error {
 		}
 		r, err := measure(ctx, *kubeconfig, tf, filepath.Join(work, strconv.Itoa(n)), logf, options{
 			nodes: n, rollouts: *rollouts, reads: *reads, pool: *pool, daemonSets: *daemonSets, longWait: *longWait, timeout: *timeout, prefix: "bench",
+			stagedOnly: *stagedOnly,
 		})
 		if err != nil {
 			return fmt.Errorf("%d nodes: %w (working files in %s)", n, err, work)
 		}
 		results = append(results, r)
+		if *stagedOnly {
+			fmt.Print(stagedTable(results))
+			continue
+		}
 		fmt.Print(tables(results))
 	}
 	m.finish()
+	if *stagedOnly {
+		return os.RemoveAll(work)
+	}
 	if err := writeMarkdown(*out, m, results); err != nil {
 		return err
 	}

@@ -197,6 +197,7 @@ func tables(results []result) string {
 				seconds(wall), megabytes(rss), seconds(medianCPU(p.runs)), requests, megabytes(received), nodeLists(p.runs))
 		}
 	}
+	b.WriteString(stagedTable(results))
 	return b.String()
 }
 

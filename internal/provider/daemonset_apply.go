@@ -38,7 +38,7 @@ type appliedDaemonSet interface {
 	setFromObject(ctx context.Context, ds *appsv1.DaemonSet, managed managedView) diag.Diagnostics
 	// imported reports whether the model holds only the identity an import gave it.
 	imported() bool
-	setCoverage(r coverage.Report) diag.Diagnostics
+	setCoverage(r coverage.Report, progress []waves.Progress) diag.Diagnostics
 	rolloutSettings() rolloutSettings
 	recordedUID() types.UID
 	// resourceType names the resource, for the import block an error suggests.
@@ -123,21 +123,24 @@ func applyAndWait(parent context.Context, timeout time.Duration, client *kubecli
 		return false
 	}
 	diags.Append(readInto(ctx, m, ds)...)
-	diags.Append(m.setCoverage(coverage.Report{})...)
+	diags.Append(m.setCoverage(coverage.Report{}, nil)...)
 	if diags.HasError() {
 		return false
 	}
 	diags.Append(state.Set(ctx, m)...)
 
-	// A create rolls out to every node at once: there is nothing to roll back to.
-	var staging *waves.Rollout
-	if prior != nil {
-		staging = stages(settings.policy)
+	staging := stages(settings.policy)
+	if prior == nil && staging != nil {
+		// A create starts every pod at once, and a pod that was never replaced has nothing to bake
+		// against: the waves only report its progress.
+		for i := range staging.Waves {
+			staging.Waves[i].Bake = 0
+		}
 	}
 	report, err := waitOrSnapshot(ctx, client, namespace, name, settings, staging, diags)
-	diags.Append(m.setCoverage(report)...)
+	diags.Append(m.setCoverage(report, progressOf(staging, report))...)
 	if err != nil {
-		if staging != nil && staging.Halted() != "" {
+		if prior != nil && staging != nil && staging.Halted() != "" {
 			err = fmt.Errorf("staged rollout halted in %s: %w", staging.Halted(), err)
 		}
 		if prior != nil && settings.rollback && rollbackFor(err) {
@@ -349,6 +352,14 @@ func warnNotReady(report coverage.Report, diags *diag.Diagnostics) {
 func snapshot(ctx context.Context, client *kubeclient.Client, namespace, name string, settings rolloutSettings) (coverage.Report, error) {
 	state, err := rollout.Snapshot(ctx, client.Clientset, namespace, name, client.Nodes)
 	return coverageOf(state, settings), err
+}
+
+// progressOf is the waves' progress in report, nil without waves.
+func progressOf(staging *waves.Rollout, report coverage.Report) []waves.Progress {
+	if staging == nil {
+		return nil
+	}
+	return staging.Progress(report)
 }
 
 // coverageOf is the coverage a snapshot shows; an empty report when the snapshot failed.

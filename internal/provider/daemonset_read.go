@@ -16,6 +16,7 @@ import (
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/rollout"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/waves"
 )
 
 // readDaemonSet reads the live DaemonSet into m, with its coverage now. It returns false when the
@@ -49,7 +50,12 @@ func readDaemonSet(ctx context.Context, client *kubeclient.Client, namespace, na
 		}
 	}
 	if state, err := rollout.SnapshotOf(ctx, client.Clientset, ds, client.Nodes); err == nil {
-		diags.Append(m.setCoverage(coverageOf(state, settings))...)
+		report := coverageOf(state, settings)
+		var progress []waves.Progress
+		if staged := stages(settings.policy); staged != nil {
+			_, progress = waves.Summarize(staged.Waves, report, state.Nodes)
+		}
+		diags.Append(m.setCoverage(report, progress)...)
 	} else {
 		tflog.Warn(ctx, "cannot compute the DaemonSet's coverage", map[string]any{"daemonset": namespace + "/" + name, "error": err.Error()})
 	}

@@ -146,6 +146,17 @@ func rolloutArguments() map[string]schema.Attribute {
 				"create_failure": schema.StringAttribute{Computed: true, MarkdownDescription: "Why the DaemonSet controller " +
 					"cannot create pods of the current revision, from its latest `FailedCreate` event (a missing ServiceAccount " +
 					"or PriorityClass, a quota, an admission webhook); null when it reported none."},
+				"waves": schema.ListNestedAttribute{
+					Computed: true,
+					MarkdownDescription: "With `rollout.waves`, each wave's progress: its counted `nodes`, how many run a Ready pod of " +
+						"the current revision (`covered`), and its `state`: `done`, `updating`, `baking`, `failed` or `pending`. " +
+						"Null without waves. Read outside an apply, the waves before the first one not wholly updated are `done`.",
+					NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+						"nodes":   computedInt("Counted nodes of the wave."),
+						"covered": computedInt("Of those, the nodes running a Ready pod of the current revision."),
+						"state":   schema.StringAttribute{Computed: true, MarkdownDescription: "`done`, `updating`, `baking`, `failed` or `pending`."},
+					}},
+				},
 			},
 		},
 	}

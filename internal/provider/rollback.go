@@ -58,7 +58,8 @@ func rollBack(parent context.Context, timeout time.Duration, client *kubeclient.
 	// Under waves the previous template, too, reaches the nodes only as the provider replaces
 	// their pods: all at once, at the waves' pace, no bake.
 	report, err := waitOrSnapshot(ctx, client, namespace, name, settings, rollbackStages(settings.policy), diags)
-	diags.Append(prior.setCoverage(report)...)
+	// The rollback's one wave is not the prior configuration's waves: the next read reports those.
+	diags.Append(prior.setCoverage(report, nil)...)
 	if err != nil {
 		diags.AddError(fmt.Sprintf("Rollback of DaemonSet %s did not complete", id),
 			"The update's rollout failed, so the previous template was applied again, but it does not cover every node yet:\n\n"+err.Error()+

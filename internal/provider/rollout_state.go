@@ -13,6 +13,7 @@ import (
 	apitypes "k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/waves"
 )
 
 // rolloutState holds the attributes of rolloutArguments(): how an apply, its wait and a delete
@@ -49,7 +50,10 @@ var coverageAttrTypes = map[string]attr.Type{
 	"complete":       types.BoolType,
 	"revision":       types.StringType,
 	"create_failure": types.StringType,
+	"waves":          types.ListType{ElemType: types.ObjectType{AttrTypes: waveProgressAttrTypes}},
 }
+
+var waveProgressAttrTypes = map[string]attr.Type{"nodes": types.Int64Type, "covered": types.Int64Type, "state": types.StringType}
 
 // coverageSummaryModel reads the resources' coverage attribute (coverageAttrTypes).
 type coverageSummaryModel struct {
@@ -59,6 +63,7 @@ type coverageSummaryModel struct {
 	Complete      types.Bool   `tfsdk:"complete"`
 	Revision      types.String `tfsdk:"revision"`
 	CreateFailure types.String `tfsdk:"create_failure"`
+	Waves         types.List   `tfsdk:"waves"`
 }
 
 // setObjectState records the server-managed fields of the live DaemonSet.
@@ -79,8 +84,23 @@ func (m *rolloutState) setObjectState(ds *appsv1.DaemonSet) diag.Diagnostics {
 	return diags
 }
 
-func (m *rolloutState) setCoverage(r coverage.Report) diag.Diagnostics {
+// setCoverage records the coverage report r and, under waves, their progress (nil: none known).
+func (m *rolloutState) setCoverage(r coverage.Report, progress []waves.Progress) diag.Diagnostics {
 	var diags diag.Diagnostics
+	waveList := types.ListNull(types.ObjectType{AttrTypes: waveProgressAttrTypes})
+	if progress != nil {
+		var elems []attr.Value
+		for _, p := range progress {
+			v, d := types.ObjectValue(waveProgressAttrTypes, map[string]attr.Value{
+				"nodes": types.Int64Value(int64(p.Nodes)), "covered": types.Int64Value(int64(p.Covered)), "state": types.StringValue(string(p.State)),
+			})
+			diags.Append(d...)
+			elems = append(elems, v)
+		}
+		var d diag.Diagnostics
+		waveList, d = types.ListValue(types.ObjectType{AttrTypes: waveProgressAttrTypes}, elems)
+		diags.Append(d...)
+	}
 	if staged(m.Rollout) && r.OnDelete {
 		// Under waves an old pod covers its node only until its wave comes: the rollout is done,
 		// and the next plan has nothing to resume, once every counted node runs the current
@@ -93,14 +113,17 @@ func (m *rolloutState) setCoverage(r coverage.Report) diag.Diagnostics {
 		}
 		r.Complete = r.Complete && r.Covered == r.Counted
 	}
-	m.Coverage, diags = types.ObjectValue(coverageAttrTypes, map[string]attr.Value{
+	var d diag.Diagnostics
+	m.Coverage, d = types.ObjectValue(coverageAttrTypes, map[string]attr.Value{
 		"eligible":       types.Int64Value(int64(r.Eligible)),
 		"counted":        types.Int64Value(int64(r.Counted)),
 		"covered":        types.Int64Value(int64(r.Covered)),
 		"complete":       types.BoolValue(r.Complete),
 		"revision":       types.StringValue(r.Revision),
 		"create_failure": createFailure(r.CreateFailure),
+		"waves":          waveList,
 	})
+	diags.Append(d...)
 	return diags
 }
 

@@ -11,8 +11,11 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -133,6 +136,9 @@ func TestAccDaemonSet_stagedRolloutHalts(t *testing.T) {
 				PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(daemonSetAddress, plancheck.ResourceActionUpdate)},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
+			// The canaries, half of the 8 others, the rest: each wave done.
+			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(daemonSetAddress, tfjsonpath.New("coverage").AtMapKey("waves"),
+				knownvalue.ListExact([]knownvalue.Check{waveProgress(2, 2, "done"), waveProgress(4, 4, "done"), waveProgress(4, 4, "done")}))},
 			Check: func(*terraform.State) error { return allOnNewestRevision(t, cs, ns, "staged", "app=staged", 10) },
 		}},
 	})
@@ -178,6 +184,12 @@ func TestAccDaemonSet_stagedRolloutRollsBack(t *testing.T) {
 			PlanOnly:           true,
 			ExpectNonEmptyPlan: true,
 		}},
+	})
+}
+
+func waveProgress(nodes, covered int64, state string) knownvalue.Check {
+	return knownvalue.ObjectExact(map[string]knownvalue.Check{
+		"nodes": knownvalue.Int64Exact(nodes), "covered": knownvalue.Int64Exact(covered), "state": knownvalue.StringExact(state),
 	})
 }
 

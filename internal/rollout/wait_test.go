@@ -149,8 +149,12 @@ func TestWait_notReadyWarningOncePerNode(t *testing.T) {
 	cs := fake.NewClientset(daemonSet("uid-1"), revision("agent-h1", "h1", 1, "uid-1"), readyNode("node-a"), down)
 
 	var warnings [][]string
+	warned := make(chan struct{}, 10)
 	opened := watchesOpened(t, cs)
-	reports, done := progressReports(ctx, t, cs, Options{NotReadyWarning: func(nodes []string) { warnings = append(warnings, nodes) }})
+	reports, done := progressReports(ctx, t, cs, Options{NotReadyWarning: func(nodes []string) {
+		warnings = append(warnings, nodes)
+		warned <- struct{}{}
+	}})
 	opened(3)
 	awaitReport(t, reports, done, func(coverage.Report) bool { return true })
 	// Another event recomputes the report; the node must not be reported twice.
@@ -160,6 +164,14 @@ func TestWait_notReadyWarningOncePerNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	awaitReport(t, reports, done, func(r coverage.Report) bool { return len(r.NotReady) == 2 })
+	// A progress report can show the new node before the recompute that warns about it ran.
+	for range 2 {
+		select {
+		case <-warned:
+		case <-ctx.Done():
+			t.Fatal("no warning for each node that is not Ready")
+		}
+	}
 	cancel()
 	// Waiting for Wait to end also keeps warnings free of races.
 	if err := <-done; err == nil {

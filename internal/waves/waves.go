@@ -185,14 +185,7 @@ func (r *Rollout) Step(report coverage.Report, nodes []*corev1.Node, now time.Ti
 	if r.failed != nil {
 		return Step{Err: r.failed}
 	}
-	byName := make(map[string]coverage.NodeReport, len(report.Nodes))
-	counted := map[string]bool{}
-	for _, n := range report.Nodes {
-		byName[n.Name] = n
-		if n.Counted {
-			counted[n.Name] = true
-		}
-	}
+	byName, counted := verdicts(report)
 	if r.assigned == nil {
 		r.assigned = Assign(r.Waves, nodes, counted)
 		r.startedCurrent = map[int]bool{}
@@ -363,4 +356,30 @@ func (r *Rollout) Halted() string {
 		return ""
 	}
 	return fmt.Sprintf("wave %d of %d (%s)", r.current+1, len(r.Waves), r.Waves[r.current].describe())
+}
+
+// Summarize is where each wave stands from the nodes' verdicts alone, for a read outside an
+// apply: the waves before the first one not wholly on the current revision are done, that one is
+// updating, the later ones pending. It also gives each counted node's wave.
+func Summarize(ws []Wave, report coverage.Report, nodes []*corev1.Node) (map[string]int, []Progress) {
+	r := &Rollout{Waves: ws}
+	byName, counted := verdicts(report)
+	r.assigned = Assign(ws, nodes, counted)
+	for r.current < len(ws) && r.waveCurrent(r.current, byName) {
+		r.current++
+	}
+	return r.assigned, r.Progress(report)
+}
+
+// verdicts indexes the report's nodes by name, and names the counted ones.
+func verdicts(report coverage.Report) (map[string]coverage.NodeReport, map[string]bool) {
+	byName := make(map[string]coverage.NodeReport, len(report.Nodes))
+	counted := map[string]bool{}
+	for _, n := range report.Nodes {
+		byName[n.Name] = n
+		if n.Counted {
+			counted[n.Name] = true
+		}
+	}
+	return byName, counted
 }

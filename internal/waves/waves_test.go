@@ -265,3 +265,27 @@ func TestStep_resumeAndJoin(t *testing.T) {
 		t.Errorf("a joining node went to wave %d (%v), want the current one, 2", w+1, ok)
 	}
 }
+
+// Summarize reads the waves' states from the nodes alone: done up to the first wave not on the
+// current revision, which is updating, then pending.
+func TestSummarize(t *testing.T) {
+	ns := nodes(6, "node-00", "node-01")
+	c := newCluster(ns)
+	ws := []Wave{{Selector: labels.SelectorFromSet(labels.Set{"pool": "canary"})}, {Count: 2}, {}}
+	c.replaced("node-00")
+	c.replaced("node-01")
+	assigned, progress := Summarize(ws, c.report(), ns)
+	if assigned["node-00"] != 0 || assigned["node-01"] != 0 {
+		t.Errorf("canaries in waves %d and %d, want 1", assigned["node-00"]+1, assigned["node-01"]+1)
+	}
+	want := []Progress{{Nodes: 2, Covered: 2, State: Done}, {Nodes: 2, Covered: 0, State: Updating}, {Nodes: 2, Covered: 0, State: Pending}}
+	if !slices.Equal(progress, want) {
+		t.Errorf("progress %+v, want %+v", progress, want)
+	}
+	for name := range c.state {
+		c.replaced(name)
+	}
+	if _, progress := Summarize(ws, c.report(), ns); progress[2].State != Done || progress[2].Covered != 2 {
+		t.Errorf("all on the new revision: %+v, want every wave done", progress)
+	}
+}
