@@ -33,7 +33,9 @@ func ApplyBody(desired map[string]any) ([]byte, error) {
 	}
 	// Copies of the maps on the way down, so that desired stays as it is.
 	patch := maps.Clone(desired)
-	delete(patch, EmptyAttributesKey)
+	for _, key := range recordOnly {
+		delete(patch, key)
+	}
 	if len(record) <= maxRecordSize {
 		annotations := childCopy(childCopy(patch, "metadata"), "annotations")
 		annotations[AppliedAnnotation] = string(record)

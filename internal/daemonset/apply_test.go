@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -65,6 +67,7 @@ func TestApplyBody_emptyAttributes(t *testing.T) {
 	desired := map[string]any{
 		"spec":             map[string]any{"template": map[string]any{"spec": map[string]any{"hostNetwork": false}}},
 		EmptyAttributesKey: []any{"labels", "ports"},
+		WavesKey:           []any{map[string]any{"percent": 25.0}},
 	}
 	body, err := ApplyBody(desired)
 	if err != nil {
@@ -74,8 +77,10 @@ func TestApplyBody_emptyAttributes(t *testing.T) {
 	if err := json.Unmarshal(body, &patch); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := patch[EmptyAttributesKey]; ok {
-		t.Errorf("the patch carries %s: %s", EmptyAttributesKey, body)
+	for _, key := range recordOnly {
+		if _, ok := patch[key]; ok {
+			t.Errorf("the patch carries %s: %s", key, body)
+		}
 	}
 	if recorded, _, _ := unstructured.NestedString(patch, "metadata", "annotations", AppliedAnnotation); recorded != mustString(t, desired) {
 		t.Errorf("recorded %s, want the configuration with its empty attributes", recorded)
@@ -84,7 +89,14 @@ func TestApplyBody_emptyAttributes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("FieldsOf with %s: %v", EmptyAttributesKey, err)
 	}
+	// A reader of the live object finds the record's own keys.
+	recorded, _, _ := unstructured.NestedString(patch, "metadata", "annotations", AppliedAnnotation)
+	live := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{AppliedAnnotation: recorded}}}
+	if raw, ok := RecordedValue(live, WavesKey); !ok || string(raw) != `[{"percent":25}]` {
+		t.Errorf("RecordedValue(%s) = %s, %v; want the waves", WavesKey, raw, ok)
+	}
 	delete(desired, EmptyAttributesKey)
+	delete(desired, WavesKey)
 	without, err := FieldsOf(desired)
 	if err != nil {
 		t.Fatal(err)

@@ -121,7 +121,9 @@ func unstructuredContent(obj any) (map[string]any, error) {
 	switch o := obj.(type) {
 	case map[string]any:
 		o = maps.Clone(o)
-		delete(o, EmptyAttributesKey) // the resource's, not the DaemonSet's
+		for _, key := range recordOnly { // the resource's, not the DaemonSet's
+			delete(o, key)
+		}
 		return runtime.DeepCopyJSON(o), nil
 	case *appsv1.DaemonSet:
 		return runtime.DefaultUnstructuredConverter.ToUnstructured(o)

@@ -28,6 +28,29 @@ const AppliedAnnotation = "kubedaemon.io/applied-configuration"
 // an import of what the provider applied finds it in Previous.Recorded.
 const EmptyAttributesKey = "kubedaemon.io/empty-attributes"
 
+// WavesKey is another key of a desired object that is never sent: the waves of its staged
+// rollout, recorded so that the coverage data source, which sees only the DaemonSet, can report
+// them (see RecordedValue).
+const WavesKey = "kubedaemon.io/waves"
+
+// recordOnly are the keys of a desired object that only the record keeps.
+var recordOnly = []string{EmptyAttributesKey, WavesKey}
+
+// RecordedValue is the value under key of the configuration recorded on the live DaemonSet, as
+// JSON, if there is one.
+func RecordedValue(live *appsv1.DaemonSet, key string) (json.RawMessage, bool) {
+	raw, ok := live.Annotations[AppliedAnnotation]
+	if !ok {
+		return nil, false
+	}
+	var record map[string]json.RawMessage
+	if json.Unmarshal([]byte(raw), &record) != nil {
+		return nil, false
+	}
+	v, ok := record[key]
+	return v, ok
+}
+
 // clientSideApplyManager is the field manager of `kubectl apply` without --server-side.
 const clientSideApplyManager = "kubectl-client-side-apply"
 

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -15,8 +16,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/daemonset"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/rollout"
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/waves"
 )
 
 var (
@@ -49,6 +52,7 @@ type coverageModel struct {
 	Uncovered          types.List   `tfsdk:"uncovered"`
 	NotReady           types.List   `tfsdk:"not_ready"`
 	Nodes              types.List   `tfsdk:"nodes"`
+	Waves              types.List   `tfsdk:"waves"`
 }
 
 func (d *coverageDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -145,8 +149,25 @@ func (d *coverageDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 							Computed:            true,
 							MarkdownDescription: "Detail for the reason: the untolerated taint, the container's waiting message, and so on.",
 						},
+						"wave": schema.Int64Attribute{
+							Computed: true,
+							MarkdownDescription: "The wave (1 for the first) of the staged rollout (`rollout.waves`) the node belongs to; " +
+								"null for a node that is not counted, or a DaemonSet without waves.",
+						},
 					},
 				},
+			},
+			"waves": schema.ListNestedAttribute{
+				Computed: true,
+				MarkdownDescription: "For a DaemonSet whose resource sets `rollout.waves` (the provider records them on the DaemonSet), " +
+					"each wave's progress: its counted `nodes`, how many run a Ready pod of the current revision (`covered`), and its " +
+					"`state`: `done` for the waves before the first one not wholly updated, `updating` for that one, `pending` after " +
+					"it. Null without waves.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"nodes":   countAttribute(waveNodesDescription),
+					"covered": countAttribute(waveCoveredDescription),
+					"state":   schema.StringAttribute{Computed: true, MarkdownDescription: "`done`, `updating` or `pending`."},
+				}},
 			},
 		},
 	}
@@ -197,6 +218,10 @@ func (d *coverageDataSource) Read(ctx context.Context, req datasource.ReadReques
 	data.ID = types.StringValue(namespace + "/" + name)
 	data.Namespace = types.StringValue(namespace)
 	resp.Diagnostics.Append(setCoverage(ctx, &data, report)...)
+	assigned, progress := recordedWaves(state, report)
+	var listDiags diag.Diagnostics
+	data.Waves, listDiags = waveProgressList(progress)
+	resp.Diagnostics.Append(listDiags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -204,7 +229,7 @@ func (d *coverageDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if resp.State.Raw, err = withNodes(resp.State.Raw, report.Nodes); err != nil {
+	if resp.State.Raw, err = withNodes(resp.State.Raw, report.Nodes, assigned); err != nil {
 		resp.Diagnostics.AddError("Cannot record the coverage of DaemonSet "+namespace+"/"+name, err.Error())
 	}
 }
@@ -222,6 +247,25 @@ var coverageNodeAttrTypes = map[string]attr.Type{
 	"current_revision":  types.BoolType,
 	"reason":            types.StringType,
 	"message":           types.StringType,
+	"wave":              types.Int64Type,
+}
+
+// recordedWaves is, for a DaemonSet whose configuration recorded waves, each counted node's wave
+// and the waves' progress; nil without.
+func recordedWaves(state coverage.State, report coverage.Report) (map[string]int, []waves.Progress) {
+	raw, ok := daemonset.RecordedValue(state.DaemonSet, daemonset.WavesKey)
+	if !ok {
+		return nil, nil
+	}
+	var specs []waves.Spec
+	if json.Unmarshal(raw, &specs) != nil {
+		return nil, nil
+	}
+	ws, err := waves.FromSpecs(specs)
+	if err != nil || len(ws) == 0 {
+		return nil, nil
+	}
+	return waves.Summarize(ws, report, state.Nodes)
 }
 
 func setCoverage(ctx context.Context, data *coverageModel, r coverage.Report) (diags diag.Diagnostics) {
@@ -242,6 +286,7 @@ func setCoverage(ctx context.Context, data *coverageModel, r coverage.Report) (d
 
 	// The nodes go into the state as Terraform values once the rest is set (withNodes).
 	data.Nodes = types.ListNull(types.ObjectType{AttrTypes: coverageNodeAttrTypes})
+	data.Waves = types.ListNull(types.ObjectType{AttrTypes: waveProgressAttrTypes})
 	return diags
 }
 

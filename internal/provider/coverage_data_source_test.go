@@ -87,7 +87,7 @@ func nodeEntry(s *terraform.State, node string) (map[string]string, error) {
 			continue
 		}
 		entry := map[string]string{}
-		for _, k := range []string{"eligible", "ineligible_reason", "node_ready", "counted", "covered", "pod", "pod_phase", "pod_ready", "current_revision", "reason", "message"} {
+		for _, k := range []string{"eligible", "ineligible_reason", "node_ready", "counted", "covered", "pod", "pod_phase", "pod_ready", "current_revision", "reason", "message", "wave"} {
 			entry[k] = attrs[prefix+k]
 		}
 		return entry, nil

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"errors"
+	"math/big"
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -9,9 +10,9 @@ import (
 )
 
 // withNodes returns state, the data source's value, with its nodes attribute holding the report of
-// each node. The list is built as Terraform values directly: built as framework values and set
+// each node, and its wave (assigned, 0 for the first; nil without waves). The list is built as Terraform values directly: built as framework values and set
 // through the model, 5,000 nodes cost the provider more CPU than reading them from the API server.
-func withNodes(state tftypes.Value, nodes []coverage.NodeReport) (tftypes.Value, error) {
+func withNodes(state tftypes.Value, nodes []coverage.NodeReport, assigned map[string]int) (tftypes.Value, error) {
 	var attributes map[string]tftypes.Value
 	if err := state.As(&attributes); err != nil {
 		return state, err
@@ -40,6 +41,10 @@ func withNodes(state tftypes.Value, nodes []coverage.NodeReport) (tftypes.Value,
 			"current_revision":  tftypes.NewValue(tftypes.Bool, n.CurrentRevision),
 			"reason":            optionalString(string(n.Reason)),
 			"message":           optionalString(n.Message),
+			"wave":              tftypes.NewValue(tftypes.Number, nil),
+		}
+		if w, ok := assigned[n.Name]; ok {
+			element["wave"] = tftypes.NewValue(tftypes.Number, big.NewFloat(float64(w+1)))
 		}
 		// Every element has these attributes and types, so the first shows whether they are the
 		// schema's; NewValue would panic on a mismatch.

@@ -29,7 +29,7 @@ func TestWithNodes(t *testing.T) {
 	if diags := state.Set(ctx, &data); diags.HasError() {
 		t.Fatal(diags)
 	}
-	raw, err := withNodes(state.Raw, report.Nodes)
+	raw, err := withNodes(state.Raw, report.Nodes, map[string]int{"node-a": 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +48,7 @@ func TestWithNodes(t *testing.T) {
 		CurrentRevision  types.Bool   `tfsdk:"current_revision"`
 		Reason           types.String `tfsdk:"reason"`
 		Message          types.String `tfsdk:"message"`
+		Wave             types.Int64  `tfsdk:"wave"`
 	}
 	var got coverageModel
 	if diags := state.Get(ctx, &got); diags.HasError() {
@@ -60,10 +61,11 @@ func TestWithNodes(t *testing.T) {
 		t.Fatalf("state has id %s and %d nodes, want ns/agent and 2", got.ID, len(nodes))
 	}
 	a, b := nodes[0], nodes[1]
-	if a.Name.ValueString() != "node-a" || !a.Covered.ValueBool() || a.Pod.ValueString() != "agent-x" || !a.IneligibleReason.IsNull() || !a.Reason.IsNull() {
+	if a.Name.ValueString() != "node-a" || !a.Covered.ValueBool() || a.Pod.ValueString() != "agent-x" || !a.IneligibleReason.IsNull() || !a.Reason.IsNull() ||
+		a.Wave.ValueInt64() != 2 {
 		t.Errorf("covered node reads back as %+v", a)
 	}
-	if b.Eligible.ValueBool() || b.IneligibleReason.ValueString() != string(coverage.ReasonNodeSelector) || !b.Pod.IsNull() || !b.Message.IsNull() {
+	if b.Eligible.ValueBool() || b.IneligibleReason.ValueString() != string(coverage.ReasonNodeSelector) || !b.Pod.IsNull() || !b.Message.IsNull() || !b.Wave.IsNull() {
 		t.Errorf("ineligible node reads back as %+v", b)
 	}
 }

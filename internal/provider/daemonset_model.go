@@ -219,6 +219,7 @@ func (m *daemonSetModel) desiredObject(ctx context.Context) (map[string]any, dia
 			metadata[key] = map[string]any{}
 		}
 	}
+	recordWaves(out, m.Rollout)
 	return out, diags
 }
 

@@ -152,8 +152,8 @@ func rolloutArguments() map[string]schema.Attribute {
 						"the current revision (`covered`), and its `state`: `done`, `updating`, `baking`, `failed` or `pending`. " +
 						"Null without waves. Read outside an apply, the waves before the first one not wholly updated are `done`.",
 					NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-						"nodes":   computedInt("Counted nodes of the wave."),
-						"covered": computedInt("Of those, the nodes running a Ready pod of the current revision."),
+						"nodes":   computedInt(waveNodesDescription),
+						"covered": computedInt(waveCoveredDescription),
 						"state":   schema.StringAttribute{Computed: true, MarkdownDescription: "`done`, `updating`, `baking`, `failed` or `pending`."},
 					}},
 				},
@@ -161,6 +161,12 @@ func rolloutArguments() map[string]schema.Attribute {
 		},
 	}
 }
+
+// The figures of a wave's progress, in the resources' coverage and in the coverage data source.
+const (
+	waveNodesDescription   = "Counted nodes of the wave."
+	waveCoveredDescription = "Of those, the nodes running a Ready pod of the current revision."
+)
 
 func computedInt(description string) schema.Int64Attribute {
 	return schema.Int64Attribute{Computed: true, MarkdownDescription: description}

@@ -61,6 +61,7 @@ func (m *nodeAgentModel) desiredObject(ctx context.Context) (map[string]any, dia
 		slices.Sort(empty)
 		out[daemonset.EmptyAttributesKey] = toJSONList(empty)
 	}
+	recordWaves(out, m.Rollout)
 	return out, diags
 }
 

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -200,34 +201,52 @@ func staged(policy types.Object) bool {
 	return ok && !w.IsNull()
 }
 
-// stages is the staged rollout the policy configures, or nil without waves. Each call gives a
-// fresh one: it keeps the progress of one rollout.
-func stages(policy types.Object) *waves.Rollout {
+// waveSpecs are the configured waves, nil without waves.
+func waveSpecs(policy types.Object) []waves.Spec {
 	m, ok := rolloutPolicy(policy)
-	if !ok || len(m.Waves) == 0 {
+	if !ok {
 		return nil
 	}
-	r := &waves.Rollout{MaxUnavailable: intstr.Parse(defaultWaveBudget)}
-	if !m.MaxUnavailable.IsNull() {
+	var specs []waves.Spec
+	for _, w := range m.Waves {
+		spec := waves.Spec{NodeSelector: w.NodeSelector, Percent: int(w.Percent.ValueInt64()), Count: int(w.Count.ValueInt64()), Bake: w.Bake.ValueString()}
+		for _, e := range w.MatchExpressions {
+			spec.MatchExpressions = append(spec.MatchExpressions, metav1.LabelSelectorRequirement{
+				Key: e.Key, Operator: metav1.LabelSelectorOperator(e.Operator), Values: e.Values})
+		}
+		specs = append(specs, spec)
+	}
+	return specs
+}
+
+// stages is the staged rollout the policy configures, or nil without waves (or with waves the
+// plan refused). Each call gives a fresh one: it keeps the progress of one rollout.
+func stages(policy types.Object) *waves.Rollout {
+	specs := waveSpecs(policy)
+	ws, err := waves.FromSpecs(specs)
+	if len(specs) == 0 || err != nil {
+		return nil
+	}
+	r := &waves.Rollout{Waves: ws, MaxUnavailable: intstr.Parse(defaultWaveBudget)}
+	if m, _ := rolloutPolicy(policy); !m.MaxUnavailable.IsNull() {
 		r.MaxUnavailable = intstr.Parse(m.MaxUnavailable.ValueString())
 	}
-	for _, w := range m.Waves {
-		wave := waves.Wave{Percent: int(w.Percent.ValueInt64()), Count: int(w.Count.ValueInt64())}
-		if !w.Bake.IsNull() {
-			wave.Bake, _ = time.ParseDuration(w.Bake.ValueString())
-		}
-		if len(w.NodeSelector) > 0 || len(w.MatchExpressions) > 0 {
-			selector := &metav1.LabelSelector{MatchLabels: w.NodeSelector}
-			for _, e := range w.MatchExpressions {
-				selector.MatchExpressions = append(selector.MatchExpressions, metav1.LabelSelectorRequirement{
-					Key: e.Key, Operator: metav1.LabelSelectorOperator(e.Operator), Values: e.Values})
-			}
-			// The selector was checked at plan time (checkRolloutPolicy).
-			wave.Selector, _ = metav1.LabelSelectorAsSelector(selector)
-		}
-		r.Waves = append(r.Waves, wave)
-	}
 	return r
+}
+
+// recordWaves keeps the configured waves in the desired object's record (daemonset.WavesKey),
+// for the coverage data source.
+func recordWaves(desired map[string]any, policy types.Object) {
+	specs := waveSpecs(policy)
+	if len(specs) == 0 {
+		return
+	}
+	// The desired object is JSON: the record is written from it, and FieldsOf copies it.
+	raw, err := json.Marshal(specs)
+	var value any
+	if err == nil && json.Unmarshal(raw, &value) == nil {
+		desired[daemonset.WavesKey] = value
+	}
 }
 
 // rollbackStages is the rollout of a rollback under waves: one wave of every node, no bake, at the

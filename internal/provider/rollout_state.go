@@ -86,21 +86,7 @@ func (m *rolloutState) setObjectState(ds *appsv1.DaemonSet) diag.Diagnostics {
 
 // setCoverage records the coverage report r and, under waves, their progress (nil: none known).
 func (m *rolloutState) setCoverage(r coverage.Report, progress []waves.Progress) diag.Diagnostics {
-	var diags diag.Diagnostics
-	waveList := types.ListNull(types.ObjectType{AttrTypes: waveProgressAttrTypes})
-	if progress != nil {
-		var elems []attr.Value
-		for _, p := range progress {
-			v, d := types.ObjectValue(waveProgressAttrTypes, map[string]attr.Value{
-				"nodes": types.Int64Value(int64(p.Nodes)), "covered": types.Int64Value(int64(p.Covered)), "state": types.StringValue(string(p.State)),
-			})
-			diags.Append(d...)
-			elems = append(elems, v)
-		}
-		var d diag.Diagnostics
-		waveList, d = types.ListValue(types.ObjectType{AttrTypes: waveProgressAttrTypes}, elems)
-		diags.Append(d...)
-	}
+	waveList, diags := waveProgressList(progress)
 	if staged(m.Rollout) && r.OnDelete {
 		// Under waves an old pod covers its node only until its wave comes: the rollout is done,
 		// and the next plan has nothing to resume, once every counted node runs the current
@@ -184,6 +170,25 @@ func (m *rolloutState) rolloutSettings() rolloutSettings {
 		rollback:           rollsBack(m.Rollout),
 		policy:             m.Rollout,
 	}
+}
+
+// waveProgressList is the waves' progress as the coverage attributes hold it: null for none.
+func waveProgressList(progress []waves.Progress) (types.List, diag.Diagnostics) {
+	elemType := types.ObjectType{AttrTypes: waveProgressAttrTypes}
+	if progress == nil {
+		return types.ListNull(elemType), nil
+	}
+	var diags diag.Diagnostics
+	elems := make([]attr.Value, 0, len(progress))
+	for _, p := range progress {
+		v, d := types.ObjectValue(waveProgressAttrTypes, map[string]attr.Value{
+			"nodes": types.Int64Value(int64(p.Nodes)), "covered": types.Int64Value(int64(p.Covered)), "state": types.StringValue(string(p.State)),
+		})
+		diags.Append(d...)
+		elems = append(elems, v)
+	}
+	list, d := types.ListValue(elemType, elems)
+	return list, append(diags, d...)
 }
 
 // warnCreateIsNotStaged says, on a plan that creates the resource with rollout.waves, that the

@@ -140,6 +140,16 @@ func TestAccDaemonSet_stagedRolloutHalts(t *testing.T) {
 			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(daemonSetAddress, tfjsonpath.New("coverage").AtMapKey("waves"),
 				knownvalue.ListExact([]knownvalue.Check{waveProgress(2, 2, "done"), waveProgress(4, 4, "done"), waveProgress(4, 4, "done")}))},
 			Check: func(*terraform.State) error { return allOnNewestRevision(t, cs, ns, "staged", "app=staged", 10) },
+		}, {
+			// The data source reads the waves the configuration recorded on the DaemonSet.
+			RefreshState: true,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr("data.kubedaemon_coverage.test", "waves.#", "3"),
+				resource.TestCheckResourceAttr("data.kubedaemon_coverage.test", "waves.0.nodes", "2"),
+				resource.TestCheckResourceAttr("data.kubedaemon_coverage.test", "waves.1.covered", "4"),
+				resource.TestCheckResourceAttr("data.kubedaemon_coverage.test", "waves.2.state", "done"),
+				checkNode(canaries[0], map[string]string{"wave": "^1$", "current_revision": "^true$"}),
+			),
 		}},
 	})
 }
