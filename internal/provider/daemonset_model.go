@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"reflect"
 	"sync"
 
@@ -143,6 +144,9 @@ func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 	if spec == nil {
 		spec = map[string]any{}
 	}
+	if staged(m.Rollout) {
+		spec = withoutAddedStrategy(spec, priorSpec)
+	}
 	specObject, err := daemonSetSpecObject()
 	if err != nil {
 		diags.AddError("Cannot build the DaemonSet schema", err.Error())
@@ -160,6 +164,32 @@ func (m *daemonSetModel) setFromObject(ctx context.Context, ds *appsv1.DaemonSet
 	m.ID = types.StringValue(ds.Namespace + "/" + ds.Name)
 	diags.Append(m.setObjectState(ds)...)
 	return diags
+}
+
+// withoutAddedStrategy leaves out of spec, the managed view's, the OnDelete type that
+// desiredObject adds under waves where the configuration (prior) sets none: it is the provider's,
+// not the configuration's.
+func withoutAddedStrategy(spec map[string]any, prior types.Object) map[string]any {
+	configured, typed := types.ObjectNull(nil), false
+	if !prior.IsNull() && !prior.IsUnknown() {
+		if v, ok := prior.Attributes()["update_strategy"].(types.Object); ok && !v.IsNull() {
+			configured = v
+			t, ok := v.Attributes()["type"]
+			typed = ok && !t.IsNull()
+		}
+	}
+	strategy, ok := spec["updateStrategy"].(map[string]any)
+	if typed || !ok {
+		return spec
+	}
+	spec, strategy = maps.Clone(spec), maps.Clone(strategy)
+	delete(strategy, "type")
+	if len(strategy) == 0 && configured.IsNull() {
+		delete(spec, "updateStrategy")
+	} else {
+		spec["updateStrategy"] = strategy
+	}
+	return spec
 }
 
 // recordedPrior is the metadata maps and the spec of a configuration the provider recorded on the
@@ -210,6 +240,17 @@ func (m *daemonSetModel) desiredObject(ctx context.Context) (map[string]any, dia
 	}
 	spec, d := specObject.ToJSON(ctx, specPath, m.Spec)
 	diags.Append(d...)
+	if spec != nil && staged(m.Rollout) {
+		// Under waves the provider paces the rollout: the controller must leave the pods to it.
+		strategy, _ := spec["updateStrategy"].(map[string]any)
+		if strategy == nil {
+			strategy = map[string]any{}
+			spec["updateStrategy"] = strategy
+		}
+		if strategy["type"] == nil {
+			strategy["type"] = string(appsv1.OnDeleteDaemonSetStrategyType)
+		}
+	}
 	out["spec"] = spec
 	md, d := m.metadata(ctx)
 	diags.Append(d...)

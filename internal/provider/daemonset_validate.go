@@ -44,7 +44,11 @@ func (r *daemonSetResource) ValidateConfig(ctx context.Context, req resource.Val
 		return
 	}
 	addFindings(&resp.Diagnostics, daemonset.Validate(ds), daemonSetAttributePath, nil)
-	checkRolloutPolicy(&config.rolloutState, &ds.Spec.UpdateStrategy.Type, &resp.Diagnostics)
+	strategy := ds.Spec.UpdateStrategy.Type
+	if strategy == "" && ds.Spec.UpdateStrategy.RollingUpdate != nil {
+		strategy = appsv1.RollingUpdateDaemonSetStrategyType // what the API server makes of it
+	}
+	checkRolloutPolicy(&config.rolloutState, &strategy, &resp.Diagnostics)
 }
 
 // checkTimeouts refuses a timeout that is not positive: the wait would end before it began, and a

@@ -63,8 +63,8 @@ func rolloutPolicyAttribute() schema.SingleNestedAttribute {
 				Optional: true,
 				MarkdownDescription: "A staged rollout: an update replaces the pods wave by wave, each wave's nodes covered and " +
 					"baked before the next wave starts, so that a bad template stops at the first wave. The provider paces it " +
-					"on plain apps/v1 under the `OnDelete` update strategy (`kubedaemon_daemonset` must set " +
-					"`spec.update_strategy = { type = \"OnDelete\" }`; `kubedaemon_node_agent` sets it itself): it deletes " +
+					"on plain apps/v1 under the `OnDelete` update strategy, which the provider sets (on `kubedaemon_daemonset` " +
+					"unless `spec.update_strategy` is set, which must then say `OnDelete`): it deletes " +
 					"the old pods of the current wave, at most `max_unavailable` at a time, and the controller creates their " +
 					"replacements. Each counted node belongs to the first wave that selects it; nodes no wave selects go to " +
 					"the last one, and nodes that join during the rollout to the current one. A create rolls out to every " +
@@ -261,9 +261,10 @@ func rollbackStages(policy types.Object) *waves.Rollout {
 }
 
 // checkRolloutPolicy refuses at plan time a policy that could never act as written: a rollback
-// without the wait, or one under OnDelete that no waves drive; waves without the OnDelete strategy
-// (strategy is the configured one, nil while not known; "" is unset, the server's RollingUpdate); a
-// wave before the last that selects nothing; a selector the API server would refuse.
+// without the wait, or one under OnDelete that no waves drive; waves with a strategy other than
+// OnDelete (configured is the configured one, nil while not known; "" is unset, which under waves
+// the provider makes OnDelete); a wave before the last that selects nothing; a selector the API
+// server would refuse.
 func checkRolloutPolicy(m *rolloutState, configured *appsv1.DaemonSetUpdateStrategyType, diags *diag.Diagnostics) {
 	strategy := appsv1.DaemonSetUpdateStrategyType("unknown")
 	if configured != nil {
@@ -288,10 +289,10 @@ func checkRolloutPolicy(m *rolloutState, configured *appsv1.DaemonSetUpdateStrat
 		diags.AddAttributeError(wavesPath, "Staged rollouts need the wait",
 			"The provider replaces the pods wave by wave while it waits; with wait_for_rollout = false nothing would. Set wait_for_rollout = true or remove waves.")
 	}
-	if configured != nil && strategy != appsv1.OnDeleteDaemonSetStrategyType {
+	if configured != nil && strategy != "" && strategy != appsv1.OnDeleteDaemonSetStrategyType {
 		diags.AddAttributeError(specPath.AtName("update_strategy").AtName("type"), "Staged rollouts need the OnDelete update strategy",
-			fmt.Sprintf(`rollout.waves has the provider replace the pods wave by wave, which the DaemonSet controller must leave to it: set spec.update_strategy = { type = "OnDelete" } (the strategy now is %q), or remove rollout.waves.`,
-				strategyName(strategy)))
+			fmt.Sprintf(`rollout.waves has the provider replace the pods wave by wave, which the DaemonSet controller must leave to it, but the configuration asks for %q: set spec.update_strategy = { type = "OnDelete" }, or leave update_strategy unset (the provider then sets OnDelete), or remove rollout.waves.`,
+				strategy))
 	}
 	if !known {
 		return
@@ -312,11 +313,4 @@ func checkRolloutPolicy(m *rolloutState, configured *appsv1.DaemonSetUpdateStrat
 			diags.AddAttributeError(at.AtName("node_selector"), "Invalid node selector", err.Error())
 		}
 	}
-}
-
-func strategyName(s appsv1.DaemonSetUpdateStrategyType) string {
-	if s == "" {
-		return string(appsv1.RollingUpdateDaemonSetStrategyType) + ", the default"
-	}
-	return string(s)
 }

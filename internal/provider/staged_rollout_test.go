@@ -46,14 +46,18 @@ func stagedPool(t *testing.T, cs kubernetes.Interface, n, canary int) (string, [
 	return pool, canaries
 }
 
-// stagedConfig is a DaemonSet on the pool's nodes, under OnDelete, with the given rollout.
+// stagedConfig is a DaemonSet on the pool's nodes with the given rollout, its update strategy
+// left to the provider (OnDelete under waves).
 func stagedConfig(ns, pool, image, rollout, extra string) string {
+	return stagedDaemonSet(ns, pool, image, rollout, extra).String()
+}
+
+func stagedDaemonSet(ns, pool, image, rollout, extra string) daemonSetConfig {
 	return daemonSetConfig{
 		namespace: ns, name: "staged", app: "staged", image: image,
 		podSpecExtra:  fmt.Sprintf(`node_selector = { "kd-stage" = %q }`, pool),
-		specExtra:     `update_strategy = { type = "OnDelete" }`,
 		resourceExtra: "rollout = " + rollout + "\n" + extra,
-	}.String()
+	}
 }
 
 // nodePod is the DaemonSet's pod on one node.
@@ -103,6 +107,12 @@ func TestAccDaemonSet_stagedRolloutHalts(t *testing.T) {
 	ns := testAccNamespace(t, cs)
 	pool, canaries := stagedPool(t, cs, 10, 2)
 	policy := fmt.Sprintf(canaryWaves, "")
+	// This one says OnDelete itself; the other staged tests leave the strategy to the provider.
+	stagedConfig := func(ns, pool, image, rollout, extra string) string {
+		c := stagedDaemonSet(ns, pool, image, rollout, extra)
+		c.specExtra = `update_strategy = { type = "OnDelete" }`
+		return c.String()
+	}
 	var before map[string]nodePod
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -323,9 +333,16 @@ func TestAccDaemonSet_stagedRolloutWaves(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: stagedConfig(ns, pool, testImage, policy, ""),
+			ConfigStateChecks: []statecheck.StateCheck{
+				// The provider's OnDelete is not the configuration's: state leaves it out.
+				statecheck.ExpectKnownValue(daemonSetAddress, tfjsonpath.New("spec").AtMapKey("update_strategy"), knownvalue.Null()),
+			},
 			Check: func(*terraform.State) error {
-				var err error
-				_, oldHash, err = newestRevision(cs, ns, "staged")
+				ds, hash, err := newestRevision(cs, ns, "staged")
+				oldHash = hash
+				if err == nil && ds.Spec.UpdateStrategy.Type != appsv1.OnDeleteDaemonSetStrategyType {
+					return fmt.Errorf("update strategy %s, want the OnDelete the provider sets under waves", ds.Spec.UpdateStrategy.Type)
+				}
 				list, listErr := cs.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{LabelSelector: "kd-stage=" + pool})
 				if listErr != nil {
 					return listErr
