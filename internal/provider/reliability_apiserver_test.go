@@ -17,7 +17,9 @@ import (
 
 // TestAccDaemonSet_apiServerRestartDuringApply kills the local kwokctl cluster's kube-apiserver as
 // soon as `terraform apply` has created the DaemonSet, and starts it again while the provider waits:
-// min_ready_seconds keeps the rollout from completing before the API server is back. The apply must
+// min_ready_seconds keeps the rollout from completing before the API server is back, and before
+// the test has seen it back (a restart on a busy machine has taken over 10 s, after which a
+// 10 s min_ready_seconds let the apply finish first). The apply must
 // succeed, and every node run a Ready pod of the DaemonSet. How the wait itself rides out the
 // outage is tested in internal/rollout (TestAccWait_apiServerRestart).
 func TestAccDaemonSet_apiServerRestartDuringApply(t *testing.T) {
@@ -29,7 +31,7 @@ func TestAccDaemonSet_apiServerRestartDuringApply(t *testing.T) {
 	}
 	cluster := kwoktest.Find(t, cfg)
 	ns := testAccNamespace(t, cs)
-	cli := newTerraformCLI(t, withMinReadySeconds(daemonSetConfig{namespace: ns, name: "agent", app: "agent"}.String(), 10))
+	cli := newTerraformCLI(t, withMinReadySeconds(daemonSetConfig{namespace: ns, name: "agent", app: "agent"}.String(), 30))
 
 	apply := cli.start(nil, "apply", "-auto-approve", "-no-color")
 	waitFor(t, 2*time.Minute, "the apply to create the DaemonSet", func() (bool, error) {
