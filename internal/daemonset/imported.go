@@ -22,7 +22,7 @@ const LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 const AppliedAnnotation = "kubedaemon.io/applied-configuration"
 
 // EmptyAttributesKey is a top-level key of a desired object that is never sent: under it a
-// resource lists, as JSON strings, its own attributes that its configuration set to an empty list
+// resource lists the names of its own attributes that its configuration set to an empty list
 // or map and that leave no trace on the DaemonSet (the node agent's labels, beside the selector
 // labels it adds itself). ApplyBody keeps it in the record only, FieldsOf and Read ignore it, and
 // an import of what the provider applied finds it in Previous.Recorded.

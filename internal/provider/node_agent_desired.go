@@ -59,19 +59,10 @@ func (m *nodeAgentModel) desiredObject(ctx context.Context) (map[string]any, dia
 	}
 	if empty != nil {
 		slices.Sort(empty)
-		out[daemonset.EmptyAttributesKey] = toJSONList(empty)
+		out[daemonset.EmptyAttributesKey] = empty
 	}
 	recordWaves(out, m.Rollout)
 	return out, diags
-}
-
-// toJSONList is a list of strings as a JSON value.
-func toJSONList(values []string) []any {
-	out := make([]any, len(values))
-	for i, v := range values {
-		out[i] = v
-	}
-	return out
 }
 
 // unseenWhenEmpty are the agent's collections whose empty value the DaemonSet cannot show: labels

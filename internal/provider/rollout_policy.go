@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -237,15 +236,9 @@ func stages(policy types.Object) *waves.Rollout {
 // recordWaves keeps the configured waves in the desired object's record (daemonset.WavesKey),
 // for the coverage data source.
 func recordWaves(desired map[string]any, policy types.Object) {
-	specs := waveSpecs(policy)
-	if len(specs) == 0 {
-		return
-	}
-	// The desired object is JSON: the record is written from it, and FieldsOf copies it.
-	raw, err := json.Marshal(specs)
-	var value any
-	if err == nil && json.Unmarshal(raw, &value) == nil {
-		desired[daemonset.WavesKey] = value
+	// Only the record holds it, written by json.Marshal: FieldsOf and Read drop the key first.
+	if specs := waveSpecs(policy); len(specs) > 0 {
+		desired[daemonset.WavesKey] = specs
 	}
 }
 
