@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"slices"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -56,14 +55,7 @@ func TestAccNodeAgent_stagedRollout(t *testing.T) {
 			Config:      nodeAgentConfig(ns, "security", "registry.invalid/agent:2", attributes(`  timeouts = { update = "15s" }`)),
 			ExpectError: regexp.MustCompile(`(?s)staged rollout halted in wave 1 of 2 \(pool=canary\).*` + regexp.QuoteMeta(canaries[0])),
 		}, {
-			PreConfig: func() {
-				after := podsByNode(t, cs, ns, selector)
-				for node, pod := range before {
-					if replaced := after[node].uid != pod.uid; replaced != slices.Contains(canaries, node) {
-						t.Errorf("node %s: pod replaced = %v, want it replaced only on the canary %v", node, replaced, canaries)
-					}
-				}
-			},
+			PreConfig:          func() { checkReplacedOnly(t, before, podsByNode(t, cs, ns, selector), canaries) },
 			Config:             nodeAgentConfig(ns, "security", "registry.invalid/agent:2", attributes(`  timeouts = { update = "15s" }`)),
 			PlanOnly:           true,
 			ExpectNonEmptyPlan: true,

@@ -132,16 +132,8 @@ func TestAccDaemonSet_stagedRolloutHalts(t *testing.T) {
 			Check: nil,
 		}, {
 			// The halted rollout left the canaries on the new revision and no one else.
-			PreConfig: func() {
-				after := podsByNode(t, cs, ns, "app=staged")
-				for node, pod := range before {
-					replaced := after[node].uid != pod.uid
-					if replaced != slices.Contains(canaries, node) {
-						t.Errorf("node %s: pod replaced = %v, want it replaced only on the canary nodes %v", node, replaced, canaries)
-					}
-				}
-			},
-			Config: stagedConfig(ns, pool, "registry.k8s.io/pause:3.9", policy, ""),
+			PreConfig: func() { checkReplacedOnly(t, before, podsByNode(t, cs, ns, "app=staged"), canaries) },
+			Config:    stagedConfig(ns, pool, "registry.k8s.io/pause:3.9", policy, ""),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(daemonSetAddress, plancheck.ResourceActionUpdate)},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -205,6 +197,17 @@ func TestAccDaemonSet_stagedRolloutRollsBack(t *testing.T) {
 			ExpectNonEmptyPlan: true,
 		}},
 	})
+}
+
+// checkReplacedOnly fails t unless, between before and after, the pods replaced are exactly those
+// of the nodes in want.
+func checkReplacedOnly(t *testing.T, before, after map[string]nodePod, want []string) {
+	t.Helper()
+	for node, pod := range before {
+		if replaced := after[node].uid != pod.uid; replaced != slices.Contains(want, node) {
+			t.Errorf("node %s: pod replaced = %v, want it replaced only on %v", node, replaced, want)
+		}
+	}
 }
 
 func waveProgress(nodes, covered int64, state string) knownvalue.Check {
