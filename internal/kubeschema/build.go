@@ -93,7 +93,7 @@ func (b *builder) object(t reflect.Type, at string) (*Object, error) {
 		o.attributes[name] = s.attribute(newDoc(swaggerDoc(jf.owner)[jf.name]))
 		attrTypes[name] = s.typ
 	}
-	o.objectType = types.ObjectType{AttrTypes: attrTypes}
+	o.objectType = newObjectType(attrTypes)
 	b.built[t] = o
 	return o, nil
 }
@@ -195,7 +195,7 @@ func (b *builder) shapeByKind(s *shape, t reflect.Type, at string) error {
 		if err != nil {
 			return err
 		}
-		s.kind, s.elem, s.typ, s.null = kindList, elem, types.ListType{ElemType: elem.typ}, types.ListNull(elem.typ)
+		s.kind, s.elem, s.typ, s.null = kindList, elem, newListType(elem.typ), types.ListNull(elem.typ)
 	case reflect.Map:
 		if t.Key().Kind() != reflect.String {
 			return fmt.Errorf("kubeschema: %s: map key type %s is not a string", at, t.Key())
@@ -204,7 +204,7 @@ func (b *builder) shapeByKind(s *shape, t reflect.Type, at string) error {
 		if err != nil {
 			return err
 		}
-		s.kind, s.elem, s.typ, s.null = kindMap, elem, types.MapType{ElemType: elem.typ}, types.MapNull(elem.typ)
+		s.kind, s.elem, s.typ, s.null = kindMap, elem, newMapType(elem.typ), types.MapNull(elem.typ)
 	default:
 		return fmt.Errorf("kubeschema: %s: Go type %s (%s) has no Terraform form here", at, t, t.Kind())
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 )
 
 // Object is the Terraform face of one Kubernetes struct type: its schema attributes, its object
@@ -18,7 +18,7 @@ type Object struct {
 	fields      []*Field
 	byAttribute map[string]*Field
 	attributes  map[string]schema.Attribute
-	objectType  types.ObjectType
+	objectType  objectType
 }
 
 // Field is one attribute of an Object and the JSON field it stands for.
@@ -42,10 +42,10 @@ func (o *Object) Attributes() map[string]schema.Attribute { return maps.Clone(o.
 func (o *Object) AttributeTypes() map[string]attr.Type { return maps.Clone(o.objectType.AttrTypes) }
 
 // Type is the object type of a value of this Object.
-func (o *Object) Type() types.ObjectType { return o.objectType }
+func (o *Object) Type() basetypes.ObjectType { return o.objectType.ObjectType }
 
 // Null is the null value of this Object.
-func (o *Object) Null() types.Object { return types.ObjectNull(o.objectType.AttrTypes) }
+func (o *Object) Null() basetypes.ObjectValue { return basetypes.NewObjectNull(o.objectType.AttrTypes) }
 
 // Fields lists the fields in the Go type's order.
 func (o *Object) Fields() []*Field { return append([]*Field(nil), o.fields...) }

@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
 // kind is what a Go type becomes in Terraform.
@@ -65,14 +64,14 @@ func (s *shape) attribute(d doc) schema.Attribute {
 		if s.elem.kind == kindObject {
 			d = d.or(s.elem.object.description)
 			return schema.ListNestedAttribute{Optional: true, Description: d.text, MarkdownDescription: d.text, DeprecationMessage: d.deprecation,
-				CustomType: types.ListType{ElemType: s.elem.typ}, NestedObject: s.elem.nestedObject()}
+				CustomType: s.typ.(listType), NestedObject: s.elem.nestedObject()}
 		}
 		return schema.ListAttribute{Optional: true, Description: d.text, MarkdownDescription: d.text, DeprecationMessage: d.deprecation, ElementType: s.elem.typ}
 	case kindMap:
 		if s.elem.kind == kindObject {
 			d = d.or(s.elem.object.description)
 			return schema.MapNestedAttribute{Optional: true, Description: d.text, MarkdownDescription: d.text, DeprecationMessage: d.deprecation,
-				CustomType: types.MapType{ElemType: s.elem.typ}, NestedObject: s.elem.nestedObject()}
+				CustomType: s.typ.(mapType), NestedObject: s.elem.nestedObject()}
 		}
 		return schema.MapAttribute{Optional: true, Description: d.text, MarkdownDescription: d.text, DeprecationMessage: d.deprecation, ElementType: s.elem.typ}
 	default:

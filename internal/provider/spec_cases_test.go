@@ -61,21 +61,22 @@ func typeCases(root attr.Type, maxSteps int, skip func([]string) bool) []specCas
 			add(0, 1)
 		case basetypes.StringType:
 			add("", "x")
-		case basetypes.MapType:
-			if _, ok := typ.ElemType.(basetypes.StringType); ok {
+		case basetypes.MapTypable:
+			if _, ok := typ.(attr.TypeWithElementType).ElementType().(basetypes.StringType); ok {
 				add(map[string]string{}, map[string]string{"k": "v"})
 			}
-		case basetypes.ListType:
-			obj, isObject := typ.ElemType.(basetypes.ObjectType)
+		case basetypes.ListTypable:
+			elem := typ.(attr.TypeWithElementType).ElementType()
+			obj, isObject := elem.(attr.TypeWithAttributeTypes)
 			if !isObject {
-				add([]any{}, []any{elementValue(typ.ElemType)})
+				add([]any{}, []any{elementValue(elem)})
 				return
 			}
 			if strings.Join(at, ".") != "template.spec.containers" { // the skeleton's container stays
 				cases = append(cases, specCase{path: at, value: []any{}, zero: true})
 			}
 			walkObject(obj, append(slices.Clone(at), "0"), walk)
-		case basetypes.ObjectType:
+		case attr.TypeWithAttributeTypes:
 			if p := strings.Join(at, "."); p != "" && p != "template" && p != "template.spec" { // the skeleton's
 				cases = append(cases, specCase{path: at, value: map[string]any{}, zero: true})
 			}
@@ -86,9 +87,10 @@ func typeCases(root attr.Type, maxSteps int, skip func([]string) bool) []specCas
 	return cases
 }
 
-func walkObject(obj basetypes.ObjectType, at []string, walk func([]string, attr.Type)) {
-	for _, name := range slices.Sorted(maps.Keys(obj.AttrTypes)) {
-		walk(append(slices.Clone(at), name), obj.AttrTypes[name])
+func walkObject(obj attr.TypeWithAttributeTypes, at []string, walk func([]string, attr.Type)) {
+	types := obj.AttributeTypes()
+	for _, name := range slices.Sorted(maps.Keys(types)) {
+		walk(append(slices.Clone(at), name), types[name])
 	}
 }
 
