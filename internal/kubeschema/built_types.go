@@ -25,8 +25,11 @@ type objectType struct {
 }
 
 func newObjectType(attrTypes map[string]attr.Type) objectType {
-	o := basetypes.ObjectType{AttrTypes: attrTypes}
-	return objectType{ObjectType: o, tf: o.TerraformType(context.Background()).(tftypes.Object)}
+	tf := tftypes.Object{AttributeTypes: make(map[string]tftypes.Type, len(attrTypes))}
+	for name, t := range attrTypes {
+		tf.AttributeTypes[name] = t.TerraformType(context.Background())
+	}
+	return objectType{ObjectType: basetypes.ObjectType{AttrTypes: attrTypes}, tf: tf}
 }
 
 func (o objectType) TerraformType(context.Context) tftypes.Type { return o.tf }
@@ -87,11 +90,14 @@ type listType struct {
 // newListType is the type of a list of elem: a listType for nested objects; for other elements,
 // whose Terraform type is a leaf, the framework's own, as the schema's ListAttribute builds it.
 func newListType(elem attr.Type) attr.Type {
-	l := basetypes.ListType{ElemType: elem}
-	if _, ok := elem.(objectType); !ok {
-		return l
+	if o, ok := elem.(objectType); ok {
+		return listOf(o)
 	}
-	return listType{ListType: l, tf: l.TerraformType(context.Background()).(tftypes.List)}
+	return basetypes.ListType{ElemType: elem}
+}
+
+func listOf(elem objectType) listType {
+	return listType{ListType: basetypes.ListType{ElemType: elem}, tf: tftypes.List{ElementType: elem.tf}}
 }
 
 func (l listType) TerraformType(context.Context) tftypes.Type { return l.tf }
@@ -146,11 +152,14 @@ type mapType struct {
 
 // newMapType is newListType for maps.
 func newMapType(elem attr.Type) attr.Type {
-	m := basetypes.MapType{ElemType: elem}
-	if _, ok := elem.(objectType); !ok {
-		return m
+	if o, ok := elem.(objectType); ok {
+		return mapOf(o)
 	}
-	return mapType{MapType: m, tf: m.TerraformType(context.Background()).(tftypes.Map)}
+	return basetypes.MapType{ElemType: elem}
+}
+
+func mapOf(elem objectType) mapType {
+	return mapType{MapType: basetypes.MapType{ElemType: elem}, tf: tftypes.Map{ElementType: elem.tf}}
 }
 
 func (m mapType) TerraformType(context.Context) tftypes.Type { return m.tf }

@@ -86,7 +86,7 @@ func TestBuiltTypesRefuseOtherTypes(t *testing.T) {
 	if _, err := o.objectType.ValueFromTerraform(ctx, tftypes.NewValue(other, nil)); err == nil {
 		t.Error("an object of other attributes converted")
 	}
-	containers := o.objectType.AttrTypes["template"].(objectType).AttrTypes["spec"].(objectType).AttrTypes["containers"]
+	containers := containersType(t, o)
 	if _, err := containers.ValueFromTerraform(ctx, tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, nil)); err == nil {
 		t.Error("a list of strings converted as a list of containers")
 	}
@@ -102,7 +102,7 @@ func TestBuiltTypesEqual(t *testing.T) {
 	if o.objectType.Equal(o.objectType.AttrTypes["template"]) {
 		t.Error("two different object types are equal")
 	}
-	containers := o.objectType.AttrTypes["template"].(objectType).AttrTypes["spec"].(objectType).AttrTypes["containers"]
+	containers := containersType(t, o)
 	if !containers.Equal(frameworkType(containers)) || containers.Equal(basetypes.ListType{ElemType: basetypes.StringType{}}) {
 		t.Error("list types compare wrongly")
 	}
@@ -120,4 +120,17 @@ func withUnknown(t *testing.T, v tftypes.Value, at *tftypes.AttributePath) tftyp
 		t.Fatal(err)
 	}
 	return out
+}
+
+func containersType(t *testing.T, o *Object) attr.Type {
+	t.Helper()
+	template, ok := o.objectType.AttrTypes["template"].(objectType)
+	if !ok {
+		t.Fatal("template is not a built object type")
+	}
+	spec, ok := template.AttrTypes["spec"].(objectType)
+	if !ok {
+		t.Fatal("template.spec is not a built object type")
+	}
+	return spec.AttrTypes["containers"]
 }

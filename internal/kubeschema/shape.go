@@ -64,14 +64,14 @@ func (s *shape) attribute(d doc) schema.Attribute {
 		if s.elem.kind == kindObject {
 			d = d.or(s.elem.object.description)
 			return schema.ListNestedAttribute{Optional: true, Description: d.text, MarkdownDescription: d.text, DeprecationMessage: d.deprecation,
-				CustomType: s.typ.(listType), NestedObject: s.elem.nestedObject()}
+				CustomType: listOf(s.elem.object.objectType), NestedObject: s.elem.nestedObject()}
 		}
 		return schema.ListAttribute{Optional: true, Description: d.text, MarkdownDescription: d.text, DeprecationMessage: d.deprecation, ElementType: s.elem.typ}
 	case kindMap:
 		if s.elem.kind == kindObject {
 			d = d.or(s.elem.object.description)
 			return schema.MapNestedAttribute{Optional: true, Description: d.text, MarkdownDescription: d.text, DeprecationMessage: d.deprecation,
-				CustomType: s.typ.(mapType), NestedObject: s.elem.nestedObject()}
+				CustomType: mapOf(s.elem.object.objectType), NestedObject: s.elem.nestedObject()}
 		}
 		return schema.MapAttribute{Optional: true, Description: d.text, MarkdownDescription: d.text, DeprecationMessage: d.deprecation, ElementType: s.elem.typ}
 	default:

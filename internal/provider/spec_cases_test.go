@@ -62,11 +62,15 @@ func typeCases(root attr.Type, maxSteps int, skip func([]string) bool) []specCas
 		case basetypes.StringType:
 			add("", "x")
 		case basetypes.MapTypable:
-			if _, ok := typ.(attr.TypeWithElementType).ElementType().(basetypes.StringType); ok {
+			if elem, ok := typ.(attr.TypeWithElementType); ok && elem.ElementType().Equal(basetypes.StringType{}) {
 				add(map[string]string{}, map[string]string{"k": "v"})
 			}
 		case basetypes.ListTypable:
-			elem := typ.(attr.TypeWithElementType).ElementType()
+			withElem, ok := typ.(attr.TypeWithElementType)
+			if !ok {
+				panic("a list type without an element type at " + strings.Join(at, "."))
+			}
+			elem := withElem.ElementType()
 			obj, isObject := elem.(attr.TypeWithAttributeTypes)
 			if !isObject {
 				add([]any{}, []any{elementValue(elem)})
