@@ -37,8 +37,8 @@ type options struct {
 	// prefix names the run's namespaces, nodes and pool label, so that runs on a shared cluster do
 	// not meet.
 	prefix string
-	// stagedOnly measures the staged rollout alone.
-	stagedOnly bool
+	// only names the one part to measure ("staged" or "plan"), or is empty for every part.
+	only string
 }
 
 // result holds the figures of one run.
@@ -113,7 +113,11 @@ func (h *harness) run(ctx context.Context, o options) (result, error) {
 		return r, err
 	}
 	h.logf("%d nodes: added %d fresh nodes, all Ready after %v", r.nodes, r.fresh, time.Since(started).Round(time.Millisecond))
-	if r.staged, err = h.measureStaged(ctx, o, r.fresh); err != nil || o.stagedOnly {
+	if o.only == "plan" {
+		r.plan, err = h.measurePlan(ctx, o)
+		return r, err
+	}
+	if r.staged, err = h.measureStaged(ctx, o, r.fresh); err != nil || o.only == "staged" {
 		return r, err
 	}
 	if r.apply, err = h.measureApply(ctx, o); err != nil {

@@ -52,9 +52,18 @@ func benchmark() error {
 	kubeconfig := flag.String("kubeconfig", ".cluster/bench.kubeconfig", "where the cluster's kubeconfig is written")
 	out := flag.String("out", "BENCHMARKS.md", "Markdown file that receives the figures")
 	keep := flag.Bool("keep", false, "leave the last cluster running")
-	stagedOnly := flag.Bool("staged-only", false, "measure the staged rollout alone, print its table and leave BENCHMARKS.md as it is")
+	only := flag.String("only", "", "measure one part alone, staged (the staged rollout) or plan (the plans of many DaemonSets), "+
+		"print its table and leave BENCHMARKS.md as it is")
 	flag.Parse()
 
+	partTable, ok := map[string]func([]result) string{
+		"":       tables,
+		"staged": stagedTable,
+		"plan":   func(rs []result) string { return planTable(rs) + "\n" + planKinds(rs[len(rs)-1]) },
+	}[*only]
+	if !ok {
+		return fmt.Errorf("-only %q: want staged or plan", *only)
+	}
 	sizes, err := parseSizes(*nodes)
 	if err != nil {
 		return err
@@ -107,20 +116,16 @@ func benchmark() error {
 		}
 		r, err := measure(ctx, *kubeconfig, tf, filepath.Join(work, strconv.Itoa(n)), logf, options{
 			nodes: n, rollouts: *rollouts, reads: *reads, pool: *pool, daemonSets: *daemonSets, longWait: *longWait, timeout: *timeout, prefix: "bench",
-			stagedOnly: *stagedOnly,
+			only: *only,
 		})
 		if err != nil {
 			return fmt.Errorf("%d nodes: %w (working files in %s)", n, err, work)
 		}
 		results = append(results, r)
-		if *stagedOnly {
-			fmt.Print(stagedTable(results))
-			continue
-		}
-		fmt.Print(tables(results))
+		fmt.Print(partTable(results))
 	}
 	m.finish()
-	if *stagedOnly {
+	if *only != "" {
 		return os.RemoveAll(work)
 	}
 	if err := writeMarkdown(*out, m, results); err != nil {

@@ -184,6 +184,14 @@ func tables(results []result) string {
 			ratio(a.terraform.wall, a.kubectl.wall), ratio(a.terraform.coveredAfter, a.kubectl.coveredAfter))
 	}
 
+	b.WriteString(planTable(results))
+	b.WriteString(stagedTable(results))
+	return b.String()
+}
+
+// planTable is the table of the plans of many DaemonSets.
+func planTable(results []result) string {
+	var b strings.Builder
 	b.WriteString("\n### Plan of many DaemonSets: as a create, and with every spec changed (median of the plans; peak RSS: the largest)\n\n")
 	b.WriteString("| nodes | DaemonSets | plan | `terraform plan` | provider peak RSS | provider CPU | requests | received | node lists |\n")
 	b.WriteString("|---:|---:|---|---:|---:|---:|---:|---:|---:|\n")
@@ -197,7 +205,6 @@ func tables(results []result) string {
 				seconds(wall), megabytes(rss), seconds(medianCPU(p.runs)), requests, megabytes(received), nodeLists(p.runs))
 		}
 	}
-	b.WriteString(stagedTable(results))
 	return b.String()
 }
 
@@ -234,15 +241,21 @@ func requestKinds(results []result) string {
 		{"coverage read through Terraform", r.read.terraform[0]},
 		{"internal coverage read", r.read.internal[0]},
 		{"terraform apply (the apply and its wait)", r.apply.terraform.provider},
-		{fmt.Sprintf("plan of %d new DaemonSets", r.plan.daemonSets), r.plan.create[0]},
-		{fmt.Sprintf("plan of %d DaemonSets with every spec changed", r.plan.daemonSets), r.plan.change[0]},
-		{fmt.Sprintf("apply of the %d DaemonSets (their waits included)", r.plan.daemonSets), r.plan.apply},
 	} {
 		fmt.Fprintf(&b, "- %s: %s\n", part.what, kindList(part.run.kinds))
 	}
+	b.WriteString(planKinds(r))
 	fmt.Fprintf(&b, "- one wait over a rollout: %s\n", kindList(r.waits.rollouts[len(r.waits.rollouts)-1].kinds))
 	fmt.Fprintf(&b, "- the long wait (%s): %s\n", seconds(r.waits.long.duration), kindList(r.waits.long.kinds))
 	return b.String()
+}
+
+// planKinds lists the kinds of requests of r's first plans and of the apply between them.
+func planKinds(r result) string {
+	p := r.plan
+	return fmt.Sprintf("- plan of %d new DaemonSets: %s\n", p.daemonSets, kindList(p.create[0].kinds)) +
+		fmt.Sprintf("- plan of %d DaemonSets with every spec changed: %s\n", p.daemonSets, kindList(p.change[0].kinds)) +
+		fmt.Sprintf("- apply of the %d DaemonSets (their waits included): %s\n", p.daemonSets, kindList(p.apply.kinds))
 }
 
 func kindList(kinds map[string]kubeclient.RequestCount) string {

@@ -12,6 +12,13 @@ func TestCurrentRevisionHash(t *testing.T) {
 		rev.OwnerReferences[0].Controller = nil
 		return rev
 	}
+	// withData gives a revision the data the controller writes (daemon.getPatch), here of the
+	// fixture's template (the API server's defaults left out) or of another one.
+	withData := func(rev *appsv1.ControllerRevision, image string) *appsv1.ControllerRevision {
+		rev.Data.Raw = []byte(`{"spec":{"template":{"$patch":"replace","metadata":{"labels":{"app":"agent"}},` +
+			`"spec":{"containers":[{"image":"` + image + `","name":"agent","resources":{}}]}}}}`)
+		return rev
+	}
 	tests := []struct {
 		name      string
 		revisions []*appsv1.ControllerRevision
@@ -32,6 +39,22 @@ func TestCurrentRevisionHash(t *testing.T) {
 			controllerRevision("agent-a", "hash1", 1, dsUID),
 			notController(controllerRevision("agent-b", "hash2", 2, dsUID)),
 		}, want: "hash1"},
+		{name: "of two revisions of one number, the one of the template", revisions: []*appsv1.ControllerRevision{
+			withData(controllerRevision("agent-a", "hash-old", 1, dsUID), "agent:1"),
+			withData(controllerRevision("agent-b", "hash-new", 1, dsUID), "agent:2"),
+		}, want: "hash-new"},
+		{name: "of two revisions of one number, the one of the template, whatever the order", revisions: []*appsv1.ControllerRevision{
+			withData(controllerRevision("agent-b", "hash-new", 1, dsUID), "agent:2"),
+			withData(controllerRevision("agent-a", "hash-old", 1, dsUID), "agent:1"),
+		}, want: "hash-new"},
+		{name: "the template's data wins over a higher number", revisions: []*appsv1.ControllerRevision{
+			withData(controllerRevision("agent-a", "hash-old", 2, dsUID), "agent:1"),
+			withData(controllerRevision("agent-b", "hash-new", 1, dsUID), "agent:2"),
+		}, want: "hash-new"},
+		{name: "no revision of the template yet: the highest number", revisions: []*appsv1.ControllerRevision{
+			withData(controllerRevision("agent-a", "hash-1", 1, dsUID), "agent:1"),
+			withData(controllerRevision("agent-b", "hash-0", 2, dsUID), "agent:0"),
+		}, want: "hash-0"},
 		{name: "orphan revisions are ignored", revisions: []*appsv1.ControllerRevision{
 			controllerRevision("agent-a", "hash1", 1, dsUID),
 			{ObjectMeta: metav1.ObjectMeta{Name: "orphan", Labels: map[string]string{appsv1.DefaultDaemonSetUniqueLabelKey: "orphan"}}, Revision: 7},

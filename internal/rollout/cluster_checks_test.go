@@ -26,7 +26,10 @@ import (
 
 // assertCovered checks, with its own consistent reads and without package coverage, that the
 // controller has observed the DaemonSet's generation and that every Ready node its nodeSelector
-// matches runs a Ready pod of the newest revision. Nodes created after the wait returned are left
+// matches runs a Ready pod of its current template: a pod labelled with the DaemonSet's template
+// generation, which the controller writes on every pod it makes. The revision hashes are only
+// shown: a controller whose cache lacked a revision once numbered the new template's revision as
+// the old one's, so "the highest number" named the old one. Nodes created after the wait returned are left
 // out, as it cannot have known them; a creation timestamp keeps whole seconds only, so a node created
 // a moment before the return always counts. It returns the covered node names.
 //
@@ -42,20 +45,10 @@ func assertCovered(t *testing.T, cs kubernetes.Interface, namespace, name string
 		t.Errorf("the controller has observed generation %d of %d", ds.Status.ObservedGeneration, ds.Generation)
 	}
 	selector := labels.SelectorFromSet(ds.Spec.Selector.MatchLabels).String()
-	revisions, err := cs.AppsV1().ControllerRevisions(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
-	if err != nil {
-		t.Fatal(err)
+	generation := ds.Annotations["deprecated.daemonset.template.generation"]
+	if generation == "" {
+		t.Fatal("the DaemonSet has no template generation annotation")
 	}
-	var newest *appsv1.ControllerRevision
-	for i, rev := range revisions.Items {
-		if metav1.IsControlledBy(&rev, ds) && (newest == nil || rev.Revision > newest.Revision) {
-			newest = &revisions.Items[i]
-		}
-	}
-	if newest == nil {
-		t.Fatal("the DaemonSet has no ControllerRevision")
-	}
-	hash := newest.Labels[appsv1.DefaultDaemonSetUniqueLabelKey]
 
 	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -77,12 +70,12 @@ func assertCovered(t *testing.T, cs kubernetes.Interface, namespace, name string
 			if pod.Spec.NodeName != node.Name || !metav1.IsControlledBy(&pod, ds) {
 				continue
 			}
-			seen = append(seen, fmt.Sprintf("%s (revision %s, ready %v, deleting %v)",
-				pod.Name, pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey], kwoktest.PodReady(&pod), pod.DeletionTimestamp != nil))
-			ok = ok || (pod.DeletionTimestamp == nil && kwoktest.PodReady(&pod) && pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey] == hash)
+			seen = append(seen, fmt.Sprintf("%s (template generation %s, revision %s, ready %v, deleting %v)", pod.Name,
+				pod.Labels["pod-template-generation"], pod.Labels[appsv1.DefaultDaemonSetUniqueLabelKey], kwoktest.PodReady(&pod), pod.DeletionTimestamp != nil))
+			ok = ok || (pod.DeletionTimestamp == nil && kwoktest.PodReady(&pod) && pod.Labels["pod-template-generation"] == generation)
 		}
 		if !ok {
-			t.Errorf("node %s has no Ready pod of revision %s; its pods: %s", node.Name, hash, strings.Join(seen, ", "))
+			t.Errorf("node %s has no Ready pod of template generation %s; its pods: %s", node.Name, generation, strings.Join(seen, ", "))
 			continue
 		}
 		covered = append(covered, node.Name)

@@ -95,7 +95,8 @@ func TestAccWait_rollout(t *testing.T) {
 }
 
 // TestAccSnapshot_afterWait reads the DaemonSet's state in one snapshot after a wait and finds every
-// counted node covered.
+// counted node covered, without a request for the FailedCreate events: with every node covered they
+// cannot change the report (TestAccWait_podsRefused shows a snapshot that needs them).
 func TestAccSnapshot_afterWait(t *testing.T) {
 	cs := testClient(t)
 	ns := testNamespace(t, cs)
@@ -107,9 +108,15 @@ func TestAccSnapshot_afterWait(t *testing.T) {
 	}
 	covered := assertCovered(t, cs, ns, "agent", time.Now())
 
-	state, err := rollout.Snapshot(ctx, cs, ns, "agent", nil)
+	faults := &faultTransport{}
+	state, err := rollout.Snapshot(ctx, providerClient(t, faults), ns, "agent", nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, r := range faults.since(time.Time{}) {
+		if r.resource == "events" {
+			t.Errorf("the snapshot of a covered DaemonSet made %s", r)
+		}
 	}
 	if len(state.Revisions) != 1 || len(state.Pods) < len(covered) || len(state.Nodes) < len(covered) {
 		t.Errorf("snapshot: %d revisions, %d pods, %d nodes; want 1 revision and at least %d pods and nodes",

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -28,9 +29,10 @@ const pageSize = 500
 // the controller's FailedCreate events about the DaemonSet, each with a consistent read (no resource
 // version), paged. The DaemonSet is read first and its revisions after it: the controller creates a
 // revision before it records the generation as observed, so the list holds the revision of every
-// generation the DaemonSet read says is observed. The four lists run at once, since the time of the
-// read is mostly the API server's. The pods and nodes keep only what package coverage reads (see
-// slim).
+// generation the DaemonSet read says is observed. The revisions, pods and nodes are listed at once,
+// since the time of the read is mostly the API server's; the events after them, and only when some
+// eligible node lacks a covered pod (see needsCreateFailures). The pods and nodes keep only what
+// package coverage reads (see slim).
 //
 // The nodes come from shared when it is set, from a list of their own otherwise.
 //
@@ -58,11 +60,9 @@ func SnapshotOf(ctx context.Context, cs kubernetes.Interface, ds *appsv1.DaemonS
 		revisions               []*appsv1.ControllerRevision
 		pods                    []*corev1.Pod
 		nodes                   []*corev1.Node
-		events                  []*corev1.Event
 		revErr, podErr, nodeErr error
 	)
 	wg.Go(func() { revisions, revErr = listRevisions(ctx, cs, ds, selector) })
-	wg.Go(func() { events = listFailedCreates(ctx, cs, ds) })
 	wg.Go(func() {
 		pods, podErr = listAll(ctx, access{"list", "", "pods", namespace},
 			metav1.ListOptions{LabelSelector: selector.String()}, cs.CoreV1().Pods(namespace).List,
@@ -84,7 +84,21 @@ func SnapshotOf(ctx context.Context, cs kubernetes.Interface, ds *appsv1.DaemonS
 			return coverage.State{}, err
 		}
 	}
-	return coverage.State{DaemonSet: ds, Revisions: revisions, Pods: pods, Nodes: nodes, Events: events}, nil
+	state := coverage.State{DaemonSet: ds, Revisions: revisions, Pods: pods, Nodes: nodes}
+	if needsCreateFailures(state) {
+		state.Events = listFailedCreates(ctx, cs, ds)
+	}
+	return state, nil
+}
+
+// needsCreateFailures says whether the FailedCreate events can change a report of state: they
+// explain the nodes that have no pod and say why the controller cannot create pods, so they matter
+// unless every eligible node, Ready or not, runs a covered pod of the current revision (the
+// controller then has no pod left to create). Skipping them then saves a request on every refresh
+// of a healthy DaemonSet. This machine's clock judges minReadySeconds here: a pod it deems not yet
+// available only costs the request.
+func needsCreateFailures(state coverage.State) bool {
+	return !coverage.Compute(state, coverage.Options{Now: time.Now(), CountNotReadyNodes: true}).Complete
 }
 
 // failedCreates selects the DaemonSet controller's FailedCreate events about ds.

@@ -118,3 +118,40 @@ func TestSnapshot_podOfAnUnlistedRevision(t *testing.T) {
 		t.Errorf("current revision %q after %d revision lists, want h2 after 2", got, lists)
 	}
 }
+
+// TestNeedsCreateFailures: the events are read unless every eligible node, Ready or not, runs a
+// covered pod of the current revision.
+func TestNeedsCreateFailures(t *testing.T) {
+	now := time.Now()
+	notReady := readyNode("node-b")
+	notReady.Status.Conditions[0].Status = corev1.ConditionFalse
+	revisions := []*appsv1.ControllerRevision{revision("agent-h1", "h1", 1, "uid-1"), revision("agent-h2", "h2", 2, "uid-1")}
+	unobserved := daemonSet("uid-1")
+	unobserved.Status.ObservedGeneration = 1
+	for _, tc := range []struct {
+		name  string
+		ds    *appsv1.DaemonSet
+		nodes []*corev1.Node
+		pods  []*corev1.Pod
+		want  bool
+	}{
+		{"every node covered", daemonSet("uid-1"), []*corev1.Node{readyNode("node-a"), readyNode("node-b")},
+			[]*corev1.Pod{readyPod("a", "node-a", "h2", "uid-1", now), readyPod("b", "node-b", "h2", "uid-1", now)}, false},
+		{"a node without a pod", daemonSet("uid-1"), []*corev1.Node{readyNode("node-a"), readyNode("node-b")},
+			[]*corev1.Pod{readyPod("a", "node-a", "h2", "uid-1", now)}, true},
+		{"a not-Ready node without a pod", daemonSet("uid-1"), []*corev1.Node{readyNode("node-a"), notReady},
+			[]*corev1.Pod{readyPod("a", "node-a", "h2", "uid-1", now)}, true},
+		// Under a surge the controller creates the new pod beside the old one: that create may fail.
+		{"a pod of the old revision", daemonSet("uid-1"), []*corev1.Node{readyNode("node-a")},
+			[]*corev1.Pod{readyPod("a", "node-a", "h1", "uid-1", now)}, true},
+		{"the generation not observed", unobserved, []*corev1.Node{readyNode("node-a")},
+			[]*corev1.Pod{readyPod("a", "node-a", "h2", "uid-1", now)}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			state := coverage.State{DaemonSet: tc.ds, Revisions: revisions, Nodes: tc.nodes, Pods: tc.pods}
+			if got := needsCreateFailures(state); got != tc.want {
+				t.Errorf("needsCreateFailures = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
