@@ -107,11 +107,14 @@ type providerRun struct {
 	wall time.Duration
 	// peakRSS is the largest peak resident set size of the provider processes, in bytes; cpu is
 	// their CPU time, user and system, added up.
-	peakRSS  int64
-	cpu      time.Duration
-	requests kubeclient.RequestCount
-	kinds    map[string]kubeclient.RequestCount
-	output   string
+	peakRSS int64
+	cpu     time.Duration
+	// terraformCPU is the CPU time of Terraform itself: the kernel counts the processes a process
+	// waited for in its own figures, so the providers' time is taken out of the command's.
+	terraformCPU time.Duration
+	requests     kubeclient.RequestCount
+	kinds        map[string]kubeclient.RequestCount
+	output       string
 }
 
 // run runs one Terraform command in dir, config being its main.tf, and collects what its provider
@@ -145,8 +148,11 @@ func (tf *terraform) run(ctx context.Context, dir, config string, args ...string
 	if err != nil {
 		return r, fmt.Errorf("terraform %s in %s: %w\n%s", strings.Join(args, " "), dir, err, tail(r.output, 40))
 	}
-	err = r.readProviderFiles(debug)
-	return r, err
+	if err = r.readProviderFiles(debug); err != nil {
+		return r, err
+	}
+	r.terraformCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime() - r.cpu
+	return r, nil
 }
 
 // readProviderFiles adds up what the processes that wrote to dir measured: their requests and CPU

@@ -46,11 +46,10 @@ func runCoverageRead() int {
 			return err
 		}
 		started := time.Now()
-		state, err := rollout.Snapshot(context.Background(), client.Clientset, namespace, name, nil)
+		_, report, err := rollout.Snapshot(context.Background(), client.Clientset, namespace, name, nil, coverage.Options{})
 		if err != nil {
 			return err
 		}
-		report := coverage.Compute(state, coverage.Options{Now: time.Now()})
 		r := readReport{Wall: time.Since(started), Nodes: report.NodesTotal, Covered: report.Covered}
 		if r.PeakRSS, err = peakRSS(); err != nil {
 			return err

@@ -23,10 +23,8 @@ func Compute(s State, o Options) Report {
 	for _, node := range nodes {
 		reports = append(reports, j.Node(node, podsByNode[node.Name], o.Now))
 	}
-	failure := LatestCreateFailure(s.DaemonSet, s.Revisions, s.Events)
-	explainMissingPods(reports, failure)
 	r := j.Report(reports)
-	r.CreateFailure = failure
+	r.ExplainCreateFailure(LatestCreateFailure(s.DaemonSet, s.Revisions, s.Events))
 	return r
 }
 

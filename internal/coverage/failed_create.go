@@ -100,15 +100,32 @@ func currentSince(ds *appsv1.DaemonSet, revisions []*appsv1.ControllerRevision) 
 	return time.Time{}, false
 }
 
-// explainMissingPods adds the failure to the message of every node that has no pod, except those
-// where the controller has not tried yet because a not-ready taint is still on the node.
-func explainMissingPods(nodes []NodeReport, f *CreateFailure) {
+// ExplainCreateFailure sets f as r's CreateFailure and adds it to the message of every node that
+// has no pod, except those where the controller has not tried yet because a not-ready taint is
+// still on the node.
+func (r *Report) ExplainCreateFailure(f *CreateFailure) {
+	r.CreateFailure = f
 	if f == nil {
 		return
 	}
-	for i := range nodes {
-		if nodes[i].Reason == ReasonPodMissing && !nodes[i].awaitingTaint {
-			nodes[i].Message = "the DaemonSet controller cannot create the pod: " + f.Message
+	for i := range r.Nodes {
+		if r.Nodes[i].Reason == ReasonPodMissing && !r.Nodes[i].awaitingTaint {
+			r.Nodes[i].Message = "the DaemonSet controller cannot create the pod: " + f.Message
 		}
 	}
+}
+
+// EveryEligibleCovered says whether the controller has observed the generation and every eligible
+// node, Ready or not, is covered: then it has no pod left to create, and its FailedCreate events
+// can change nothing in r.
+func (r Report) EveryEligibleCovered() bool {
+	if !r.GenerationObserved {
+		return false
+	}
+	for _, n := range r.Nodes {
+		if n.Eligible && !n.Covered {
+			return false
+		}
+	}
+	return true
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -197,7 +196,8 @@ func (d *coverageDataSource) Read(ctx context.Context, req datasource.ReadReques
 	name := data.Name.ValueString()
 
 	// The data source is the node-by-node report a user asked for: its nodes are read afresh.
-	state, err := rollout.Snapshot(ctx, d.client.Clientset, namespace, name, nil)
+	state, report, err := rollout.Snapshot(ctx, d.client.Clientset, namespace, name, nil,
+		coverage.Options{CountNotReadyNodes: data.CountNotReadyNodes.ValueBool()})
 	if err != nil {
 		var notFound *rollout.NotFoundError
 		if errors.As(err, &notFound) {
@@ -207,10 +207,6 @@ func (d *coverageDataSource) Read(ctx context.Context, req datasource.ReadReques
 		resp.Diagnostics.AddError("Cannot read the coverage of DaemonSet "+namespace+"/"+name, d.client.ExplainError(err).Error())
 		return
 	}
-	report := coverage.Compute(state, coverage.Options{
-		Now:                time.Now(),
-		CountNotReadyNodes: data.CountNotReadyNodes.ValueBool(),
-	})
 	tflog.Debug(ctx, "coverage computed", map[string]any{
 		"daemonset": namespace + "/" + name, "counted": report.Counted, "covered": report.Covered,
 	})

@@ -350,8 +350,8 @@ func warnNotReady(report coverage.Report, diags *diag.Diagnostics) {
 
 // snapshot is the coverage of the DaemonSet now, from one look at its nodes and pods.
 func snapshot(ctx context.Context, client *kubeclient.Client, namespace, name string, settings rolloutSettings) (coverage.Report, error) {
-	state, err := rollout.Snapshot(ctx, client.Clientset, namespace, name, client.Nodes)
-	return coverageOf(state, settings), err
+	_, report, err := rollout.Snapshot(ctx, client.Clientset, namespace, name, client.Nodes, settings.coverageOptions())
+	return report, err
 }
 
 // progressOf is the waves' progress in report, nil without waves.
@@ -362,12 +362,9 @@ func progressOf(staging *waves.Rollout, report coverage.Report) []waves.Progress
 	return staging.Progress(report)
 }
 
-// coverageOf is the coverage a snapshot shows; an empty report when the snapshot failed.
-func coverageOf(state coverage.State, settings rolloutSettings) coverage.Report {
-	if state.DaemonSet == nil {
-		return coverage.Report{}
-	}
-	return coverage.Compute(state, coverage.Options{Now: time.Now(), CountNotReadyNodes: settings.countNotReadyNodes})
+// coverageOptions are the options of a snapshot's report under these settings.
+func (s rolloutSettings) coverageOptions() coverage.Options {
+	return coverage.Options{CountNotReadyNodes: s.countNotReadyNodes}
 }
 
 // warnOldRevisions says which nodes still run an older revision after a rollout under OnDelete,

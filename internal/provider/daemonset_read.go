@@ -49,8 +49,7 @@ func readDaemonSet(ctx context.Context, client *kubeclient.Client, namespace, na
 			diags.Append(private.SetKey(ctx, previousManagersKey, raw)...)
 		}
 	}
-	if state, err := rollout.SnapshotOf(ctx, client.Clientset, ds, client.Nodes); err == nil {
-		report := coverageOf(state, settings)
+	if state, report, err := rollout.SnapshotOf(ctx, client.Clientset, ds, client.Nodes, settings.coverageOptions()); err == nil {
 		var progress []waves.Progress
 		if staged := stages(settings.policy); staged != nil {
 			_, progress = waves.Summarize(staged.Waves, report, state.Nodes)

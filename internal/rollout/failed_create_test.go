@@ -80,12 +80,15 @@ func TestAccWait_podsRefused(t *testing.T) {
 				t.Errorf("the error and the report's CreateFailure (%+v) must say %q", report.CreateFailure, tc.want)
 			}
 
-			state, err := rollout.Snapshot(context.Background(), cs, ns, "agent", nil)
+			_, snapshot, err := rollout.Snapshot(context.Background(), cs, ns, "agent", nil, coverage.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
+			if snapshot.CreateFailure == nil || !strings.Contains(snapshot.CreateFailure.Message, tc.want) {
+				t.Errorf("snapshot: CreateFailure %+v, want one that says %q", snapshot.CreateFailure, tc.want)
+			}
 			missing := 0
-			for _, n := range coverage.Compute(state, coverage.Options{Now: time.Now()}).Nodes {
+			for _, n := range snapshot.Nodes {
 				if n.Reason == coverage.ReasonPodMissing {
 					missing++
 					if !strings.Contains(n.Message, tc.want) {

@@ -109,7 +109,7 @@ func TestAccSnapshot_afterWait(t *testing.T) {
 	covered := assertCovered(t, cs, ns, "agent", time.Now())
 
 	faults := &faultTransport{}
-	state, err := rollout.Snapshot(ctx, providerClient(t, faults), ns, "agent", nil)
+	state, report, err := rollout.Snapshot(ctx, providerClient(t, faults), ns, "agent", nil, coverage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,6 @@ func TestAccSnapshot_afterWait(t *testing.T) {
 		t.Errorf("snapshot: %d revisions, %d pods, %d nodes; want 1 revision and at least %d pods and nodes",
 			len(state.Revisions), len(state.Pods), len(state.Nodes), len(covered))
 	}
-	report := coverage.Compute(state, coverage.Options{Now: time.Now()})
 	if report.Covered != report.Counted || !report.Complete || report.Counted < len(covered) {
 		t.Errorf("snapshot report: covered %d of %d counted (complete %v), want all of at least %d:\n%s",
 			report.Covered, report.Counted, report.Complete, len(covered), report.Summary(10))
@@ -250,7 +249,7 @@ func TestAccWait_daemonSetDeleted(t *testing.T) {
 func TestAccSnapshot_notFound(t *testing.T) {
 	cs := testClient(t)
 	ns := testNamespace(t, cs)
-	_, err := rollout.Snapshot(context.Background(), cs, ns, "missing", nil)
+	_, _, err := rollout.Snapshot(context.Background(), cs, ns, "missing", nil, coverage.Options{})
 	var missing *rollout.NotFoundError
 	if !errors.As(err, &missing) {
 		t.Fatalf("got %v, want a *NotFoundError", err)

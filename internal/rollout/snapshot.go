@@ -27,33 +27,35 @@ const pageSize = 500
 
 // Snapshot reads the DaemonSet, its ControllerRevisions, the pods its selector matches, all nodes and
 // the controller's FailedCreate events about the DaemonSet, each with a consistent read (no resource
-// version), paged. The DaemonSet is read first and its revisions after it: the controller creates a
-// revision before it records the generation as observed, so the list holds the revision of every
-// generation the DaemonSet read says is observed. The revisions, pods and nodes are listed at once,
-// since the time of the read is mostly the API server's; the events after them, and only when some
-// eligible node lacks a covered pod (see needsCreateFailures). The pods and nodes keep only what
-// package coverage reads (see slim).
+// version), paged, and computes the coverage report of that state with o (o.Now, when zero, is the
+// moment the lists are in). The DaemonSet is read first and its revisions after it: the controller
+// creates a revision before it records the generation as observed, so the list holds the revision
+// of every generation the DaemonSet read says is observed. The revisions, pods and nodes are listed
+// at once, since the time of the read is mostly the API server's; the events after them, and only
+// when some eligible node is not covered (coverage.Report.EveryEligibleCovered): otherwise they can
+// change nothing, and a refresh of a healthy DaemonSet saves that request. The pods and nodes keep
+// only what package coverage reads (see slim).
 //
 // The nodes come from shared when it is set, from a list of their own otherwise.
 //
 // A missing DaemonSet gives a *NotFoundError, a Forbidden answer (but for events) a *PermissionError.
-func Snapshot(ctx context.Context, cs kubernetes.Interface, namespace, name string, shared *SharedNodes) (coverage.State, error) {
+func Snapshot(ctx context.Context, cs kubernetes.Interface, namespace, name string, shared *SharedNodes, o coverage.Options) (coverage.State, coverage.Report, error) {
 	ds, err := getDaemonSet(ctx, cs, namespace, name)
 	if err != nil {
-		return coverage.State{}, err
+		return coverage.State{}, coverage.Report{}, err
 	}
-	return SnapshotOf(ctx, cs, ds, shared)
+	return SnapshotOf(ctx, cs, ds, shared, o)
 }
 
 // SnapshotOf is Snapshot of a DaemonSet the caller has just read (a refresh reads it for state
 // anyway; reading it again would cost a request per resource of a plan). It keeps a copy of ds.
-func SnapshotOf(ctx context.Context, cs kubernetes.Interface, ds *appsv1.DaemonSet, shared *SharedNodes) (coverage.State, error) {
+func SnapshotOf(ctx context.Context, cs kubernetes.Interface, ds *appsv1.DaemonSet, shared *SharedNodes, o coverage.Options) (coverage.State, coverage.Report, error) {
 	ds = ds.DeepCopy()
 	slim(ds)
 	namespace := ds.Namespace
 	selector, err := daemonSetSelector(ds)
 	if err != nil {
-		return coverage.State{}, err
+		return coverage.State{}, coverage.Report{}, err
 	}
 	var (
 		wg                      sync.WaitGroup
@@ -75,30 +77,25 @@ func SnapshotOf(ctx context.Context, cs kubernetes.Interface, ds *appsv1.DaemonS
 	}
 	wg.Wait()
 	if err := cmp.Or(revErr, podErr, nodeErr); err != nil {
-		return coverage.State{}, err
+		return coverage.State{}, coverage.Report{}, err
 	}
 	// The revisions and the pods were listed side by side: a pod the controller made after the
 	// revision list may carry a revision that list lacks.
 	if len(unlistedRevisions(ds, revisions, pods)) > 0 {
 		if revisions, err = listRevisions(ctx, cs, ds, selector); err != nil {
-			return coverage.State{}, err
+			return coverage.State{}, coverage.Report{}, err
 		}
 	}
 	state := coverage.State{DaemonSet: ds, Revisions: revisions, Pods: pods, Nodes: nodes}
-	if needsCreateFailures(state) {
-		state.Events = listFailedCreates(ctx, cs, ds)
+	if o.Now.IsZero() {
+		o.Now = time.Now()
 	}
-	return state, nil
-}
-
-// needsCreateFailures says whether the FailedCreate events can change a report of state: they
-// explain the nodes that have no pod and say why the controller cannot create pods, so they matter
-// unless every eligible node, Ready or not, runs a covered pod of the current revision (the
-// controller then has no pod left to create). Skipping them then saves a request on every refresh
-// of a healthy DaemonSet. This machine's clock judges minReadySeconds here: a pod it deems not yet
-// available only costs the request.
-func needsCreateFailures(state coverage.State) bool {
-	return !coverage.Compute(state, coverage.Options{Now: time.Now(), CountNotReadyNodes: true}).Complete
+	report := coverage.Compute(state, o)
+	if !report.EveryEligibleCovered() {
+		state.Events = listFailedCreates(ctx, cs, ds)
+		report.ExplainCreateFailure(coverage.LatestCreateFailure(ds, revisions, state.Events))
+	}
+	return state, report, nil
 }
 
 // failedCreates selects the DaemonSet controller's FailedCreate events about ds.

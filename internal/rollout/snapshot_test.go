@@ -46,7 +46,7 @@ func TestSnapshot(t *testing.T) {
 		return true, &corev1.PodList{Items: []corev1.Pod{*readyPod("agent-b", "node-b", "h2", "uid-1", now)}}, nil
 	})
 
-	state, err := Snapshot(context.Background(), cs, testNamespace, "agent", nil)
+	state, _, err := Snapshot(context.Background(), cs, testNamespace, "agent", nil, coverage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestSnapshot(t *testing.T) {
 }
 
 func TestSnapshot_notFound(t *testing.T) {
-	_, err := Snapshot(context.Background(), fake.NewClientset(), testNamespace, "agent", nil)
+	_, _, err := Snapshot(context.Background(), fake.NewClientset(), testNamespace, "agent", nil, coverage.Options{})
 	var missing *NotFoundError
 	if !errors.As(err, &missing) || missing.Deleted {
 		t.Fatalf("got %v, want a *NotFoundError", err)
@@ -88,7 +88,7 @@ func TestSnapshot_forbidden(t *testing.T) {
 	cs.PrependReactor("list", "nodes", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "nodes"}, "", errors.New("RBAC: access denied"))
 	})
-	_, err := Snapshot(context.Background(), cs, testNamespace, "agent", nil)
+	_, _, err := Snapshot(context.Background(), cs, testNamespace, "agent", nil, coverage.Options{})
 	var denied *PermissionError
 	if !errors.As(err, &denied) || denied.Resource != "nodes" || denied.Verb != "list" || denied.Namespace != "" {
 		t.Fatalf("got %v, want a *PermissionError for list nodes", err)
@@ -110,7 +110,7 @@ func TestSnapshot_podOfAnUnlistedRevision(t *testing.T) {
 		}
 		return false, nil, nil
 	})
-	state, err := Snapshot(context.Background(), cs, testNamespace, "agent", nil)
+	state, _, err := Snapshot(context.Background(), cs, testNamespace, "agent", nil, coverage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,9 +119,9 @@ func TestSnapshot_podOfAnUnlistedRevision(t *testing.T) {
 	}
 }
 
-// TestNeedsCreateFailures: the events are read unless every eligible node, Ready or not, runs a
-// covered pod of the current revision.
-func TestNeedsCreateFailures(t *testing.T) {
+// TestEveryEligibleCovered: a snapshot reads the events unless every eligible node, Ready or not,
+// runs a covered pod of the current revision, whatever the options count.
+func TestEveryEligibleCovered(t *testing.T) {
 	now := time.Now()
 	notReady := readyNode("node-b")
 	notReady.Status.Conditions[0].Status = corev1.ConditionFalse
@@ -149,8 +149,8 @@ func TestNeedsCreateFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			state := coverage.State{DaemonSet: tc.ds, Revisions: revisions, Nodes: tc.nodes, Pods: tc.pods}
-			if got := needsCreateFailures(state); got != tc.want {
-				t.Errorf("needsCreateFailures = %v, want %v", got, tc.want)
+			if got := !coverage.Compute(state, coverage.Options{Now: now}).EveryEligibleCovered(); got != tc.want {
+				t.Errorf("events needed = %v, want %v", got, tc.want)
 			}
 		})
 	}
