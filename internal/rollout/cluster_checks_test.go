@@ -29,9 +29,9 @@ import (
 // matches runs a Ready pod of its current template: a pod labelled with the DaemonSet's template
 // generation, which the controller writes on every pod it makes. The revision hashes are only
 // shown: a controller whose cache lacked a revision once numbered the new template's revision as
-// the old one's, so "the highest number" named the old one. Nodes created after the wait returned are left
-// out, as it cannot have known them; a creation timestamp keeps whole seconds only, so a node created
-// a moment before the return always counts. It returns the covered node names.
+// the old one's, so "the highest number" named the old one. Nodes created after the wait returned
+// are left out, as it cannot have known them; a creation timestamp keeps whole seconds only, so a
+// node created a moment before the return always counts. It returns the covered node names.
 //
 //nolint:unparam // the call sites name the DaemonSet they check
 func assertCovered(t *testing.T, cs kubernetes.Interface, namespace, name string, returned time.Time) []string {
