@@ -33,6 +33,16 @@ type toolRun struct {
 // returned before.
 func (t toolRun) lag() time.Duration { return t.wall - t.coveredAfter }
 
+// applySeed applies the seed DaemonSet through Terraform alone, for the reads measured on their own.
+func (h *harness) applySeed(ctx context.Context, o options) error {
+	dir := filepath.Join(h.work, "apply")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	_, err := h.tf.run(ctx, dir, seedResource(h.kubeconfig, o.prefix+"-tf", o.timeout), "apply", "-auto-approve", "-input=false", "-no-color", "-lock=false")
+	return err
+}
+
 // measureApply runs both applies at once, so that they meet the same controller, nodes and load.
 func (h *harness) measureApply(ctx context.Context, o options) (applyResult, error) {
 	var r applyResult

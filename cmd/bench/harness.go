@@ -37,7 +37,7 @@ type options struct {
 	// prefix names the run's namespaces, nodes and pool label, so that runs on a shared cluster do
 	// not meet.
 	prefix string
-	// only names the one part to measure ("staged" or "plan"), or is empty for every part.
+	// only names the one part to measure ("staged", "plan" or "read"), or is empty for every part.
 	only string
 }
 
@@ -113,8 +113,15 @@ func (h *harness) run(ctx context.Context, o options) (result, error) {
 		return r, err
 	}
 	h.logf("%d nodes: added %d fresh nodes, all Ready after %v", r.nodes, r.fresh, time.Since(started).Round(time.Millisecond))
-	if o.only == "plan" {
+	switch o.only {
+	case "plan":
 		r.plan, err = h.measurePlan(ctx, o)
+		return r, err
+	case "read":
+		if err := h.applySeed(ctx, o); err != nil {
+			return r, err
+		}
+		r.read, err = h.measureRead(ctx, o, r.nodes)
 		return r, err
 	}
 	if r.staged, err = h.measureStaged(ctx, o, r.fresh); err != nil || o.only == "staged" {

@@ -52,17 +52,18 @@ func benchmark() error {
 	kubeconfig := flag.String("kubeconfig", ".cluster/bench.kubeconfig", "where the cluster's kubeconfig is written")
 	out := flag.String("out", "BENCHMARKS.md", "Markdown file that receives the figures")
 	keep := flag.Bool("keep", false, "leave the last cluster running")
-	only := flag.String("only", "", "measure one part alone, staged (the staged rollout) or plan (the plans of many DaemonSets), "+
-		"print its table and leave BENCHMARKS.md as it is")
+	only := flag.String("only", "", "measure one part alone, staged (the staged rollout), plan (the plans of many DaemonSets) "+
+		"or read (the coverage reads, after a Terraform apply of the seed DaemonSet), print its table and leave BENCHMARKS.md as it is")
 	flag.Parse()
 
 	partTable, ok := map[string]func([]result) string{
 		"":       tables,
 		"staged": stagedTable,
 		"plan":   func(rs []result) string { return planTable(rs) + "\n" + planKinds(rs[len(rs)-1]) },
+		"read":   readTable,
 	}[*only]
 	if !ok {
-		return fmt.Errorf("-only %q: want staged or plan", *only)
+		return fmt.Errorf("-only %q: want staged, plan or read", *only)
 	}
 	sizes, err := parseSizes(*nodes)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
@@ -32,6 +33,7 @@ const coverageReadEnv = "KUBEDAEMON_BENCH_READ"
 
 type readReport struct {
 	Wall    time.Duration `json:"wall"`
+	CPU     time.Duration `json:"cpu"`
 	PeakRSS int64         `json:"peak_rss"`
 	Nodes   int           `json:"nodes"`
 	Covered int           `json:"covered"`
@@ -54,6 +56,11 @@ func runCoverageRead() int {
 		if r.PeakRSS, err = peakRSS(); err != nil {
 			return err
 		}
+		var usage syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+			return err
+		}
+		r.CPU = time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
 		return json.NewEncoder(os.Stdout).Encode(r)
 	}()
 	if err != nil {
@@ -148,7 +155,7 @@ func (h *harness) readInternal(ctx context.Context, dir, namespace string) (prov
 	if err := r.readProviderFiles(debug); err != nil {
 		return r, err
 	}
-	r.wall, r.peakRSS = report.Wall, report.PeakRSS
+	r.wall, r.peakRSS, r.cpu = report.Wall, report.PeakRSS, report.CPU
 	return r, nil
 }
 

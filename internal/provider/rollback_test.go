@@ -13,6 +13,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/coverage"
 )
 
 const rollbackPolicy = `rollout = { on_failure = "rollback" }`
@@ -163,8 +165,10 @@ func TestAccNodeAgent_rollbackOnFailure(t *testing.T) {
 	})
 }
 
-// newestRevision reads the DaemonSet and the hash of its newest ControllerRevision, without the
-// provider. A rollback to an earlier template makes that template's revision the newest again.
+// newestRevision reads the DaemonSet and the hash of its current ControllerRevision, without the
+// provider's resources. A rollback to an earlier template makes that template's revision the newest
+// again. The choice is the controller's (coverage.CurrentRevisionHash): the highest number alone can
+// name the old template after the API server restarted, when the controller gave both the same one.
 func newestRevision(cs kubernetes.Interface, namespace, name string) (*appsv1.DaemonSet, string, error) {
 	ctx := context.Background()
 	ds, err := cs.AppsV1().DaemonSets(namespace).Get(ctx, name, metav1.GetOptions{})
@@ -175,16 +179,15 @@ func newestRevision(cs kubernetes.Interface, namespace, name string) (*appsv1.Da
 	if err != nil {
 		return nil, "", err
 	}
-	var newest *appsv1.ControllerRevision
+	items := make([]*appsv1.ControllerRevision, len(revisions.Items))
 	for i := range revisions.Items {
-		if newest == nil || revisions.Items[i].Revision > newest.Revision {
-			newest = &revisions.Items[i]
-		}
+		items[i] = &revisions.Items[i]
 	}
-	if newest == nil {
+	hash := coverage.CurrentRevisionHash(ds, items)
+	if hash == "" {
 		return nil, "", fmt.Errorf("no ControllerRevision for %s/%s", namespace, name)
 	}
-	return ds, newest.Labels[appsv1.DefaultDaemonSetUniqueLabelKey], nil
+	return ds, hash, nil
 }
 
 // A plan that creates a resource with waves warns, at rollout.waves, that the create is not staged.
