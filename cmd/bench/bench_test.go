@@ -119,7 +119,7 @@ func TestWriteMarkdown(t *testing.T) {
 			terraform: toolRun{wall: 100 * time.Second, coveredAfter: 99 * time.Second},
 			kubectl:   toolRun{wall: 90 * time.Second, coveredAfter: 98 * time.Second, uncovered: 10},
 		},
-		read:  readResult{terraform: []providerRun{read}, internal: []providerRun{read}},
+		read:  readResult{terraform: []providerRun{read}, terraformAll: []providerRun{read}, internal: []providerRun{read}},
 		waits: waitResult{rollouts: []waitRun{wait, wait}, long: wait},
 		plan:  planResult{daemonSets: 20, create: []providerRun{read}, change: []providerRun{read}, apply: read},
 		staged: stagedResult{nodes: 4999, oneWave: 4 * time.Second, staged: 9 * time.Second, waves: []stagedWave{

@@ -78,13 +78,15 @@ spec:
 `, namespace, seedName, seedApp, seedImage)
 }
 
-// coverageRead reads the seed DaemonSet's coverage through the data source; the outputs let the
-// benchmark check that the read saw every node.
-func coverageRead(kubeconfig, namespace string) string {
+// coverageRead reads the seed DaemonSet's coverage through the data source, every node listed or,
+// as by default, those that are not covered; the outputs let the benchmark check that the read saw
+// every node.
+func coverageRead(kubeconfig, namespace string, all bool) string {
 	return providerBlock(kubeconfig) + fmt.Sprintf(`
 data "kubedaemon_coverage" "monitoring" {
-  namespace = %q
-  name      = %q
+  namespace      = %q
+  name           = %q
+  list_all_nodes = %v
 }
 
 output "nodes_total" {
@@ -94,7 +96,11 @@ output "nodes_total" {
 output "covered" {
   value = data.kubedaemon_coverage.monitoring.covered
 }
-`, namespace, seedName)
+
+output "nodes_listed" {
+  value = length(data.kubedaemon_coverage.monitoring.nodes)
+}
+`, namespace, seedName, all)
 }
 
 // planDaemonSets is a configuration of count DaemonSets that run on the pool of fresh nodes (so

@@ -20,10 +20,11 @@ import (
 )
 
 // readResult holds the coverage reads of the seed DaemonSet after its apply: through Terraform
-// (`terraform plan` of a configuration with only the data source) and through the internal
-// functions (rollout.Snapshot and coverage.Compute) in a process of their own.
+// (`terraform plan` of a configuration with only the data source, as written by default, and with
+// list_all_nodes) and through the internal functions (rollout.Snapshot and coverage.Compute)
+// in a process of their own.
 type readResult struct {
-	terraform, internal []providerRun
+	terraform, terraformAll, internal []providerRun
 }
 
 // coverageReadEnv makes this executable read the coverage of the DaemonSet it names (namespace/name)
@@ -101,26 +102,39 @@ func (h *harness) measureRead(ctx context.Context, o options, nodes int) (readRe
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return r, err
 	}
-	for range o.reads {
-		run, err := h.tf.run(ctx, dir, coverageRead(h.kubeconfig, namespace), "plan", "-input=false", "-no-color", "-lock=false")
+	// read plans the data source; a healthy DaemonSet lists none of its nodes by default, every
+	// one with list_all_nodes.
+	read := func(all bool, listed int) (providerRun, error) {
+		run, err := h.tf.run(ctx, dir, coverageRead(h.kubeconfig, namespace, all), "plan", "-input=false", "-no-color", "-lock=false")
 		if err != nil {
-			return r, err
+			return run, err
 		}
 		total := outputValue(run.output, "nodes_total")
 		covered := outputValue(run.output, "covered")
-		if total != nodes || covered != nodes {
-			return r, fmt.Errorf("the data source read %d nodes, %d covered; the cluster has %d, all covered:\n%s", total, covered, nodes, tail(run.output, 20))
+		if total != nodes || covered != nodes || outputValue(run.output, "nodes_listed") != listed {
+			return run, fmt.Errorf("list_all_nodes = %v: the data source read %d nodes, %d covered, and listed %d; the cluster has %d, all covered:\n%s",
+				all, total, covered, outputValue(run.output, "nodes_listed"), nodes, tail(run.output, 20))
+		}
+		return run, nil
+	}
+	for range o.reads {
+		run, err := read(false, 0)
+		if err != nil {
+			return r, err
 		}
 		r.terraform = append(r.terraform, run)
-
-		run, err = h.readInternal(ctx, dir, namespace)
-		if err != nil {
+		if run, err = read(true, nodes); err != nil {
+			return r, err
+		}
+		r.terraformAll = append(r.terraformAll, run)
+		if run, err = h.readInternal(ctx, dir, namespace); err != nil {
 			return r, err
 		}
 		r.internal = append(r.internal, run)
 	}
-	h.logf("coverage read: terraform %v, %d MB, %d requests; internal %v, %d MB, %d requests",
+	h.logf("coverage read: terraform %v, %d MB, %d requests (every node listed: %v, %d MB); internal %v, %d MB, %d requests",
 		r.terraform[0].wall.Round(time.Millisecond), r.terraform[0].peakRSS>>20, r.terraform[0].requests.Requests,
+		r.terraformAll[0].wall.Round(time.Millisecond), r.terraformAll[0].peakRSS>>20,
 		r.internal[0].wall.Round(time.Millisecond), r.internal[0].peakRSS>>20, r.internal[0].requests.Requests)
 	return r, nil
 }

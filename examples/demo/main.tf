@@ -32,9 +32,11 @@ resource "kubedaemon_daemonset" "monitoring" {
   }
 }
 
+# Every node, covered or not: by default the data source lists only the nodes that want a look.
 data "kubedaemon_coverage" "monitoring" {
-  namespace = kubedaemon_daemonset.monitoring.metadata.namespace
-  name      = kubedaemon_daemonset.monitoring.metadata.name
+  namespace      = kubedaemon_daemonset.monitoring.metadata.namespace
+  name           = kubedaemon_daemonset.monitoring.metadata.name
+  list_all_nodes = true
 }
 
 output "coverage" {

@@ -2,6 +2,7 @@ package coverage
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -108,6 +109,33 @@ func TestComputeReportsRevisionAndStrategy(t *testing.T) {
 				t.Errorf("Complete = %v with an old-revision pod, OnDelete %v, observed %v", r.Complete, tt.wantOnDelete, tt.wantObserved)
 			}
 		})
+	}
+}
+
+// TestNotCovered: of a DaemonSet on the edge nodes, the nodes that want a look are the edge nodes
+// not covered, Ready or not, and the node outside the pool that still runs a pod; not the covered
+// edge node, nor the nodes outside the pool without a pod or with one being deleted.
+func TestNotCovered(t *testing.T) {
+	edge := labeled("role", "edge")
+	r := Compute(State{
+		DaemonSet: daemonSet(nodeSelector(map[string]string{"role": "edge"})),
+		Revisions: revisions(),
+		Nodes: []*corev1.Node{
+			node("covered", edge), node("misscheduled"), node("no-pod", edge),
+			node("not-ready", edge, nodeNotReady(corev1.ConditionUnknown, "NodeStatusUnknown", "kubelet stopped posting")),
+			node("outside"), node("outside-terminating"),
+		},
+		Pods: []*corev1.Pod{
+			pod("agent-covered", "covered"), pod("agent-misscheduled", "misscheduled"),
+			pod("agent-outside-terminating", "outside-terminating", terminating),
+		},
+	}, Options{Now: now})
+	if got, want := nodeNames(r.NotCovered()), []string{"misscheduled", "no-pod", "not-ready"}; !slices.Equal(got, want) {
+		t.Errorf("NotCovered() = %v, want %v", got, want)
+	}
+	r.Nodes = r.Nodes[:1]
+	if got := r.NotCovered(); got != nil {
+		t.Errorf("NotCovered() of the covered node alone = %v, want none", nodeNames(got))
 	}
 }
 

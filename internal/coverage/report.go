@@ -114,3 +114,16 @@ type Report struct {
 	// latest FailedCreate event (nil when none); it is the message of every pod_missing node.
 	CreateFailure *CreateFailure
 }
+
+// NotCovered is the nodes that want a look: the eligible nodes that are not covered (those not
+// counted because they are not Ready included) and the nodes that run a pod of the DaemonSet though
+// they are not eligible. A healthy DaemonSet has none, however many nodes it runs on.
+func (r Report) NotCovered() []NodeReport {
+	var nodes []NodeReport
+	for _, n := range r.Nodes {
+		if (n.Eligible && !n.Covered) || n.misscheduled {
+			nodes = append(nodes, n)
+		}
+	}
+	return nodes
+}

@@ -22,9 +22,9 @@ import (
 )
 
 // BenchmarkCoverageRead reads the coverage of a DaemonSet covering 5,000 nodes from a fake
-// clientset twice, side by side: through the internal read (rollout.Snapshot) and through the
-// data source as Terraform calls it (ReadDataSource of the protocol server, its response
-// encoded). The difference is what the provider and the framework add to the read; cmd/bench
+// clientset side by side: through the internal read (rollout.Snapshot) and through the data source
+// as Terraform calls it (ReadDataSource of the protocol server, its response encoded), as written
+// by default (no node listed: all are covered) and with every node listed. The difference is what the provider and the framework add to the read; cmd/bench
 // measures the same read against a real API server, with Terraform's own share.
 func BenchmarkCoverageRead(b *testing.B) {
 	const nodes = 5000
@@ -38,16 +38,18 @@ func BenchmarkCoverageRead(b *testing.B) {
 			}
 		}
 	})
-	b.Run("data source", func(b *testing.B) {
-		server, config := coverageServer(b, cs)
-		b.ReportAllocs()
-		for b.Loop() {
-			resp, err := server.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{TypeName: "kubedaemon_coverage", Config: config})
-			if err != nil || len(resp.Diagnostics) > 0 || len(resp.State.MsgPack) == 0 {
-				b.Fatalf("read: %v %v", err, resp.Diagnostics)
+	for _, all := range []bool{false, true} {
+		b.Run(fmt.Sprintf("data source, list_all_nodes %v", all), func(b *testing.B) {
+			server, config := coverageServer(b, cs, all)
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := server.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{TypeName: "kubedaemon_coverage", Config: config})
+				if err != nil || len(resp.Diagnostics) > 0 || len(resp.State.MsgPack) == 0 {
+					b.Fatalf("read: %v %v", err, resp.Diagnostics)
+				}
 			}
-		}
-	})
+		})
+	}
 }
 
 // withClient is the provider configured with a client of the caller's instead of one built from
@@ -62,8 +64,8 @@ func (p withClient) Configure(_ context.Context, _ provider.ConfigureRequest, re
 }
 
 // coverageServer is a configured protocol server over cs, and the data source's configuration
-// that reads the fixture's DaemonSet.
-func coverageServer(b *testing.B, cs *fake.Clientset) (tfprotov6.ProviderServer, *tfprotov6.DynamicValue) {
+// that reads the fixture's DaemonSet, every node listed or not.
+func coverageServer(b *testing.B, cs *fake.Clientset, all bool) (tfprotov6.ProviderServer, *tfprotov6.DynamicValue) {
 	ctx := context.Background()
 	server, err := providerserver.NewProtocol6WithError(withClient{Provider: New("bench")(), client: &kubeclient.Client{Clientset: cs}})()
 	if err != nil {
@@ -88,6 +90,7 @@ func coverageServer(b *testing.B, cs *fake.Clientset) (tfprotov6.ProviderServer,
 	}
 	attributes["namespace"] = tftypes.NewValue(tftypes.String, "bench")
 	attributes["name"] = tftypes.NewValue(tftypes.String, "agent")
+	attributes["list_all_nodes"] = tftypes.NewValue(tftypes.Bool, all)
 	config, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, attributes))
 	if err != nil {
 		b.Fatal(err)

@@ -40,6 +40,7 @@ type coverageModel struct {
 	Namespace          types.String `tfsdk:"namespace"`
 	Name               types.String `tfsdk:"name"`
 	CountNotReadyNodes types.Bool   `tfsdk:"count_not_ready_nodes"`
+	ListAllNodes       types.Bool   `tfsdk:"list_all_nodes"`
 	Complete           types.Bool   `tfsdk:"complete"`
 	Revision           types.String `tfsdk:"revision"`
 	GenerationObserved types.Bool   `tfsdk:"generation_observed"`
@@ -86,6 +87,14 @@ func (d *coverageDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"`complete` requires them to be covered. Defaults to `false`: such nodes cannot start a pod and " +
 					"are listed in `not_ready` instead.",
 			},
+			"list_all_nodes": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "When `true`, `nodes` lists every node in the cluster. Defaults to `false`: `nodes` lists the " +
+					"nodes that want a look, the eligible nodes that are not covered (those not counted because they are not " +
+					"Ready included) and the nodes that run a pod of the DaemonSet though they are not eligible, so a healthy " +
+					"DaemonSet lists none. On thousands of nodes, a list of them all makes every plan that reads the data " +
+					"source slower and the state larger by a few hundred bytes a node.",
+			},
 			"complete": schema.BoolAttribute{
 				Computed: true,
 				MarkdownDescription: "`true` when the DaemonSet controller has observed the current generation and every " +
@@ -115,8 +124,9 @@ func (d *coverageDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 				MarkdownDescription: "Names of the eligible nodes that are not counted because they are not Ready, sorted.",
 			},
 			"nodes": schema.ListNestedAttribute{
-				Computed:            true,
-				MarkdownDescription: "One entry per node in the cluster, sorted by name.",
+				Computed: true,
+				MarkdownDescription: "One entry per node that is eligible but not covered, or runs a pod though not eligible; " +
+					"with `list_all_nodes`, one per node in the cluster. Sorted by name.",
 				// The framework looks the type up for every null value in the list, thousands of
 				// them; without a CustomType it builds the type each time.
 				CustomType: types.ListType{ElemType: types.ObjectType{AttrTypes: coverageNodeAttrTypes}},
@@ -225,9 +235,17 @@ func (d *coverageDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if resp.State.Raw, err = withNodes(resp.State.Raw, report.Nodes, assigned); err != nil {
+	if resp.State.Raw, err = withNodes(resp.State.Raw, listed(report, data.ListAllNodes.ValueBool()), assigned); err != nil {
 		resp.Diagnostics.AddError("Cannot record the coverage of DaemonSet "+namespace+"/"+name, err.Error())
 	}
+}
+
+// listed is the nodes of r that the data source lists.
+func listed(r coverage.Report, all bool) []coverage.NodeReport {
+	if all {
+		return r.Nodes
+	}
+	return r.NotCovered()
 }
 
 var coverageNodeAttrTypes = map[string]attr.Type{

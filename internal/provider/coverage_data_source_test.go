@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -12,9 +14,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// daemonSetConfig renders a kubedaemon_daemonset "test" plus a kubedaemon_coverage "test" reading it.
+// daemonSetConfig renders a kubedaemon_daemonset "test" plus a kubedaemon_coverage "test" reading it,
+// every node listed, since the tests look at the entries of covered and ineligible nodes too.
 // podSpecExtra and specExtra are HCL attribute lines added to the pod spec and the DaemonSet spec.
 type daemonSetConfig struct {
 	namespace, name, app string
@@ -64,8 +68,9 @@ resource "kubedaemon_daemonset" "test" {
 }
 
 data "kubedaemon_coverage" "test" {
-  namespace = kubedaemon_daemonset.test.metadata.namespace
-  name      = kubedaemon_daemonset.test.metadata.name
+  namespace      = kubedaemon_daemonset.test.metadata.namespace
+  name           = kubedaemon_daemonset.test.metadata.name
+  list_all_nodes = true
 }
 `, c.namespace, c.name, c.app, image, c.containerExtra, c.podSpecExtra, c.resourceExtra, selectorApp, c.specExtra)
 }
@@ -271,6 +276,80 @@ func TestAccCoverageDataSource_podNeverReady(t *testing.T) {
 				checkCountedNodes(map[string]string{
 					"reason": "^container_not_ready$", "message": "agent", "pod_phase": "^Running$", "pod_ready": "^false$", "pod": "^agent-",
 				}),
+			),
+		}},
+	})
+}
+
+// TestAccCoverageDataSource_listedNodes: by default the data source lists the nodes that want a look,
+// and none of a healthy DaemonSet; list_all_nodes lists every node in the cluster. The DaemonSet
+// runs on a pool of three nodes, one of them NotReady: first the NotReady node alone is listed, then,
+// with pods that never turn Ready, the whole pool; never the nodes outside it.
+func TestAccCoverageDataSource_listedNodes(t *testing.T) {
+	testAccPreCheck(t)
+	cs := testAccClient(t)
+	ns := testAccNamespace(t, cs)
+	pool := map[string]string{"kubedaemon.test/pool": "pool-" + randomSuffix()}
+	ready := []string{testAccNode(t, cs, "kd-ready-a", testNode{labels: pool}), testAccNode(t, cs, "kd-ready-b", testNode{labels: pool})}
+	notReady := testAccNode(t, cs, "kd-notready", testNode{labels: pool, notReady: true})
+	config := func(c daemonSetConfig) string {
+		c.namespace, c.name, c.app = ns, "agent", "agent"
+		c.podSpecExtra = fmt.Sprintf(`node_selector = { "kubedaemon.test/pool" = %q }`, pool["kubedaemon.test/pool"])
+		return c.String() + `
+data "kubedaemon_coverage" "default" {
+  namespace = kubedaemon_daemonset.test.metadata.namespace
+  name      = kubedaemon_daemonset.test.metadata.name
+}
+`
+	}
+	unready := daemonSetConfig{image: "busybox:1.36", resourceExtra: `wait_for_rollout = false`,
+		containerExtra: `command = ["sleep", "3600"]
+          readiness_probe = { exec = { command = ["/bin/false"] } }`}
+	listed := func(names ...string) resource.TestCheckFunc {
+		checks := []resource.TestCheckFunc{resource.TestCheckResourceAttr("data.kubedaemon_coverage.default", "nodes.#", fmt.Sprint(len(names)))}
+		for i, name := range names {
+			checks = append(checks, resource.TestCheckResourceAttr("data.kubedaemon_coverage.default", fmt.Sprintf("nodes.%d.name", i), name))
+		}
+		return resource.ComposeAggregateTestCheckFunc(checks...)
+	}
+	everyNode := resource.TestCheckResourceAttrPair("data.kubedaemon_coverage.test", "nodes.#", "data.kubedaemon_coverage.test", "nodes_total")
+	pooled := append(slices.Clone(ready), notReady)
+	slices.Sort(pooled)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: config(daemonSetConfig{}),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				listed(notReady),
+				resource.TestCheckResourceAttr("data.kubedaemon_coverage.default", "nodes.0.reason", "node_not_ready"),
+				resource.TestCheckResourceAttr("data.kubedaemon_coverage.default", "covered", "2"),
+				everyNode,
+			),
+		}, {
+			Config: config(unready),
+		}, {
+			// Read again once the pods exist: the first read may precede the controller.
+			Config: config(unready),
+			PreConfig: func() {
+				waitFor(t, 60*time.Second, "pods of the unready DaemonSet on the Ready nodes", func() (bool, error) {
+					pods, err := cs.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "app=agent"})
+					if err != nil {
+						return false, err
+					}
+					running := 0
+					for _, p := range pods.Items {
+						if slices.Contains(ready, p.Spec.NodeName) && p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
+							running++
+						}
+					}
+					return running == len(ready), nil
+				})
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				listed(pooled...),
+				resource.TestCheckResourceAttr("data.kubedaemon_coverage.default", "covered", "0"),
+				everyNode,
 			),
 		}},
 	})

@@ -33,8 +33,9 @@ resource "kubedaemon_node_agent" "test" {
 }
 
 data "kubedaemon_coverage" "test" {
-  namespace = kubedaemon_node_agent.test.namespace
-  name      = kubedaemon_node_agent.test.daemonset_name
+  namespace      = kubedaemon_node_agent.test.namespace
+  name           = kubedaemon_node_agent.test.daemonset_name
+  list_all_nodes = true
 }
 `, name, namespace, image, attributes)
 }

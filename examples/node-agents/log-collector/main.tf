@@ -48,5 +48,5 @@ check "fluent_bit_on_every_node" {
 }
 
 output "nodes_without_fluent_bit" {
-  value = { for n in data.kubedaemon_coverage.fluent_bit.nodes : n.name => "${n.reason}: ${coalesce(n.message, "-")}" if n.counted && !n.covered }
+  value = { for n in data.kubedaemon_coverage.fluent_bit.nodes : n.name => "${n.reason}: ${coalesce(n.message, "-")}" }
 }
