@@ -77,10 +77,19 @@ func Get(ctx context.Context, cs kubernetes.Interface, namespace, name string, u
 	if err != nil {
 		return nil, err
 	}
-	if uid != "" && ds.UID != uid {
-		return nil, &ReplacedError{Namespace: namespace, Name: name, Recorded: uid, Live: ds.UID}
+	if err := Recorded(ds, uid); err != nil {
+		return nil, err
 	}
 	return ds, nil
+}
+
+// Recorded is a *ReplacedError when ds is not the object that state recorded by uid but another of
+// its name; nil when it is, or uid is empty.
+func Recorded(ds *appsv1.DaemonSet, uid types.UID) error {
+	if uid != "" && ds.UID != uid {
+		return &ReplacedError{Namespace: ds.Namespace, Name: ds.Name, Recorded: uid, Live: ds.UID}
+	}
+	return nil
 }
 
 // Delete deletes the DaemonSet with the uid state recorded as a precondition, so that an object

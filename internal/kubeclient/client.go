@@ -3,6 +3,7 @@ package kubeclient
 import (
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"time"
 
@@ -24,6 +25,10 @@ type Client struct {
 	// Nodes is the node list the reads of this client share (plan-time eligibility, refreshed
 	// coverage): a Terraform operation over many DaemonSets lists the nodes once.
 	Nodes *rollout.SharedNodes
+	// Refreshes shares the other reads of the refreshes of many DaemonSets: per namespace, one list
+	// of DaemonSets, and of revisions and pods where they can be shared. Any write through this
+	// client forgets them.
+	Refreshes *rollout.Refreshes
 	// Host is the API server's URL, for messages.
 	Host string
 	// Source says where the configuration came from, e.g. `kubeconfig /home/me/.kube/config (from KUBE_CONFIG_PATH), context "kind"`.
@@ -96,13 +101,20 @@ func New(cfg Config, version string) (*Client, error) {
 		}
 	}
 
+	var refreshes *rollout.Refreshes
+	rc.Wrap(func(next http.RoundTripper) http.RoundTripper {
+		return writesTransport{next: next, written: func() { refreshes.Forget() }}
+	})
+
 	clientset, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		// Bad certificate data in a kubeconfig surfaces here.
 		return nil, fmt.Errorf("building the Kubernetes client from %s: %w", l.source, err)
 	}
 
-	c := &Client{Config: rc, Clientset: clientset, Nodes: rollout.NewSharedNodes(clientset, sharedNodesMaxAge),
+	nodes := rollout.NewSharedNodes(clientset, sharedNodesMaxAge)
+	refreshes = rollout.NewRefreshes(clientset, nodes, sharedNodesMaxAge)
+	c := &Client{Config: rc, Clientset: clientset, Nodes: nodes, Refreshes: refreshes,
 		Host: server.String(), Source: l.source, Warnings: l.warnings}
 	c.Warnings = append(c.Warnings, r.transportWarnings(rc, c.Host)...)
 	c.logFields = r.logFields(rc, c)

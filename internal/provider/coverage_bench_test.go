@@ -83,7 +83,10 @@ func coverageServer(b *testing.B, cs *fake.Clientset, all bool) (tfprotov6.Provi
 	if resp, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: &providerConfig}); err != nil || len(resp.Diagnostics) > 0 {
 		b.Fatalf("configure: %v %v", err, resp.Diagnostics)
 	}
-	typ := schemas.DataSourceSchemas["kubedaemon_coverage"].ValueType().(tftypes.Object)
+	typ, ok := schemas.DataSourceSchemas["kubedaemon_coverage"].ValueType().(tftypes.Object)
+	if !ok {
+		b.Fatal("the data source's schema is not an object")
+	}
 	attributes := map[string]tftypes.Value{}
 	for name, t := range typ.AttributeTypes {
 		attributes[name] = tftypes.NewValue(t, nil)

@@ -24,7 +24,11 @@ import (
 // that the caller removes the resource from state. Right after an import it remembers in private
 // whose fields the first apply takes over.
 func readDaemonSet(ctx context.Context, client *kubeclient.Client, namespace, name string, m appliedDaemonSet, private privateData, diags *diag.Diagnostics) bool {
-	ds, err := daemonset.Get(ctx, client.Clientset, namespace, name, m.recordedUID())
+	// A plan refreshes every resource: their reads are shared (see rollout.Refreshes).
+	ds, err := client.Refreshes.DaemonSet(ctx, namespace, name)
+	if err == nil {
+		err = daemonset.Recorded(ds, m.recordedUID())
+	}
 	var replaced *daemonset.ReplacedError
 	switch {
 	case apierrors.IsNotFound(err):
@@ -49,7 +53,7 @@ func readDaemonSet(ctx context.Context, client *kubeclient.Client, namespace, na
 			diags.Append(private.SetKey(ctx, previousManagersKey, raw)...)
 		}
 	}
-	if state, report, err := rollout.SnapshotOf(ctx, client.Clientset, ds, client.Nodes, settings.coverageOptions()); err == nil {
+	if state, report, err := client.Refreshes.Snapshot(ctx, ds, settings.coverageOptions()); err == nil {
 		var progress []waves.Progress
 		if staged := stages(settings.policy); staged != nil {
 			_, progress = waves.Summarize(staged.Waves, report, state.Nodes)

@@ -50,33 +50,52 @@ func Snapshot(ctx context.Context, cs kubernetes.Interface, namespace, name stri
 // SnapshotOf is Snapshot of a DaemonSet the caller has just read (a refresh reads it for state
 // anyway; reading it again would cost a request per resource of a plan). It keeps a copy of ds.
 func SnapshotOf(ctx context.Context, cs kubernetes.Interface, ds *appsv1.DaemonSet, shared *SharedNodes, o coverage.Options) (coverage.State, coverage.Report, error) {
+	return snapshotWith(ctx, cs, ds, shared, o, func(ctx context.Context, ds *appsv1.DaemonSet, selector labels.Selector) ([]*appsv1.ControllerRevision, []*corev1.Pod, error) {
+		var (
+			wg             sync.WaitGroup
+			revisions      []*appsv1.ControllerRevision
+			pods           []*corev1.Pod
+			revErr, podErr error
+		)
+		wg.Go(func() { revisions, revErr = listRevisions(ctx, cs, ds, selector) })
+		wg.Go(func() {
+			pods, podErr = listAll(ctx, access{"list", "", "pods", ds.Namespace},
+				metav1.ListOptions{LabelSelector: selector.String()}, cs.CoreV1().Pods(ds.Namespace).List,
+				func(l *corev1.PodList) []corev1.Pod { return l.Items })
+		})
+		wg.Wait()
+		return revisions, pods, cmp.Or(revErr, podErr)
+	})
+}
+
+// ownedLists reads the ControllerRevisions ds controls and the pods its selector matches, after
+// the DaemonSet was read (see Snapshot on the order).
+type ownedLists func(ctx context.Context, ds *appsv1.DaemonSet, selector labels.Selector) ([]*appsv1.ControllerRevision, []*corev1.Pod, error)
+
+// snapshotWith is SnapshotOf with the revisions and pods from lists.
+func snapshotWith(ctx context.Context, cs kubernetes.Interface, ds *appsv1.DaemonSet, shared *SharedNodes, o coverage.Options, lists ownedLists) (coverage.State, coverage.Report, error) {
 	ds = ds.DeepCopy()
 	slim(ds)
-	namespace := ds.Namespace
 	selector, err := daemonSetSelector(ds)
 	if err != nil {
 		return coverage.State{}, coverage.Report{}, err
 	}
 	var (
-		wg                      sync.WaitGroup
-		revisions               []*appsv1.ControllerRevision
-		pods                    []*corev1.Pod
-		nodes                   []*corev1.Node
-		revErr, podErr, nodeErr error
+		wg        sync.WaitGroup
+		revisions []*appsv1.ControllerRevision
+		pods      []*corev1.Pod
+		nodes     []*corev1.Node
+		listErr   error
+		nodeErr   error
 	)
-	wg.Go(func() { revisions, revErr = listRevisions(ctx, cs, ds, selector) })
-	wg.Go(func() {
-		pods, podErr = listAll(ctx, access{"list", "", "pods", namespace},
-			metav1.ListOptions{LabelSelector: selector.String()}, cs.CoreV1().Pods(namespace).List,
-			func(l *corev1.PodList) []corev1.Pod { return l.Items })
-	})
+	wg.Go(func() { revisions, pods, listErr = lists(ctx, ds, selector) })
 	if shared != nil {
 		nodes, nodeErr = shared.List(ctx)
 	} else {
 		nodes, nodeErr = listNodes(ctx, cs)
 	}
 	wg.Wait()
-	if err := cmp.Or(revErr, podErr, nodeErr); err != nil {
+	if err := cmp.Or(listErr, nodeErr); err != nil {
 		return coverage.State{}, coverage.Report{}, err
 	}
 	// The revisions and the pods were listed side by side: a pod the controller made after the
@@ -175,10 +194,26 @@ func listRevisions(ctx context.Context, cs kubernetes.Interface, ds *appsv1.Daem
 	return owned, nil
 }
 
-// listAll reads every page of a list, pageSize objects at a time. Resource version "" makes the first
-// page a consistent read, and the continue token serves the later pages from that same snapshot.
+// listAll reads every page of a list, pageSize objects at a time, each page's objects slimmed as it
+// comes, so that a list of thousands of nodes never holds them whole.
 func listAll[T any, L interface{ GetContinue() string }](ctx context.Context, a access, opts metav1.ListOptions,
 	list func(context.Context, metav1.ListOptions) (L, error), items func(L) []T,
+) ([]*T, error) {
+	return listEach(ctx, a, opts, list, items, func(o *T) { slim(o) })
+}
+
+// listPages is listAll with the objects whole.
+func listPages[T any, L interface{ GetContinue() string }](ctx context.Context, a access, opts metav1.ListOptions,
+	list func(context.Context, metav1.ListOptions) (L, error), items func(L) []T,
+) ([]*T, error) {
+	return listEach(ctx, a, opts, list, items, func(*T) {})
+}
+
+// listEach reads every page of a list, pageSize objects at a time, and hands each object to each
+// as its page comes. Resource version "" makes the first page a consistent read, and the continue
+// token serves the later pages from that same snapshot.
+func listEach[T any, L interface{ GetContinue() string }](ctx context.Context, a access, opts metav1.ListOptions,
+	list func(context.Context, metav1.ListOptions) (L, error), items func(L) []T, each func(*T),
 ) ([]*T, error) {
 	opts.Limit = pageSize
 	var out []*T
@@ -190,7 +225,7 @@ func listAll[T any, L interface{ GetContinue() string }](ctx context.Context, a 
 		objects := items(page)
 		for i := range objects {
 			out = append(out, &objects[i])
-			slim(&objects[i])
+			each(&objects[i])
 		}
 		if opts.Continue = page.GetContinue(); opts.Continue == "" {
 			return out, nil
