@@ -16,8 +16,8 @@ import (
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
 )
 
-// TestMain lets the test binary serve as the benchmark's provider wrapper and coverage reader, as
-// the benchmark's own executable does.
+// TestMain lets the test binary serve as the benchmark's coverage reader, as the benchmark's own
+// executable does.
 func TestMain(m *testing.M) {
 	if code, ok := childMode(); ok {
 		os.Exit(code)

@@ -28,13 +28,10 @@ func main() {
 	}
 }
 
-// childMode runs this executable as one of the benchmark's helper processes when the environment
-// asks for one.
+// childMode runs this executable as the benchmark's coverage reader when the environment asks
+// for it.
 func childMode() (int, bool) {
-	switch {
-	case os.Getenv(wrappedProviderEnv) != "":
-		return runWrappedProvider(), true
-	case os.Getenv(coverageReadEnv) != "":
+	if os.Getenv(coverageReadEnv) != "" {
 		return runCoverageRead(), true
 	}
 	return 0, false

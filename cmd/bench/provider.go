@@ -7,65 +7,18 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/kubedaemon/terraform-provider-kubedaemon/cmd/bench/usage"
 	"github.com/kubedaemon/terraform-provider-kubedaemon/internal/kubeclient"
 )
 
-// Terraform starts the provider through dev_overrides; the directory it is pointed at holds this
-// benchmark's own executable under the provider's name, which then runs the real provider as its
-// child and records the child's peak resident set size when it exits, where sampling /proc would
-// miss the peak between samples. Linux counts in it the peak of the wrapper, whose memory the child
-// shares until it execs; the wrapper stays far smaller than the provider.
-const (
-	// wrappedProviderEnv names the real provider binary; when set, this executable is the wrapper.
-	wrappedProviderEnv = "KUBEDAEMON_BENCH_PROVIDER"
-	// usageDirEnv names the directory where the wrapper writes usage-<pid>.json, a processUsage.
-	usageDirEnv = "KUBEDAEMON_BENCH_USAGE_DIR"
-)
-
-// processUsage is what the kernel says a provider process used.
-type processUsage struct {
-	PeakRSS int64         `json:"peak_rss"`
-	CPU     time.Duration `json:"cpu"`
-}
-
-// runWrappedProvider runs the provider named by wrappedProviderEnv with this process's arguments,
-// standard streams and environment (Terraform's plugin handshake passes through untouched) and
-// returns its exit code.
-func runWrappedProvider() int {
-	cmd := exec.Command(os.Getenv(wrappedProviderEnv), os.Args[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	if err := cmd.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "bench provider wrapper:", err)
-		return 1
-	}
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		for s := range signals {
-			_ = cmd.Process.Signal(s)
-		}
-	}()
-	_ = cmd.Wait()
-	if rusage, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		usage := processUsage{PeakRSS: rusage.Maxrss * 1024, CPU: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
-		data, err := json.Marshal(usage)
-		if err == nil {
-			err = os.WriteFile(filepath.Join(os.Getenv(usageDirEnv), fmt.Sprintf("usage-%d.json", cmd.Process.Pid)), data, 0o644)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench provider wrapper:", err)
-		}
-	}
-	return cmd.ProcessState.ExitCode()
-}
-
-// terraform runs Terraform with the provider built from this tree.
+// terraform runs Terraform with the provider built from this tree. Terraform starts the provider
+// through dev_overrides; the directory it is pointed at holds the benchmark's provider wrapper
+// (cmd/bench/wrapper) under the provider's name, which runs the real provider as its child and
+// records what the child used.
 type terraform struct {
 	// provider is the real provider binary; pluginDir holds the wrapper under the provider's name.
 	provider, pluginDir, cliConfig string
@@ -83,20 +36,12 @@ func newTerraform(ctx context.Context, work string) (*terraform, error) {
 		pluginDir: filepath.Join(work, "plugins"),
 		cliConfig: filepath.Join(work, "terraformrc"),
 	}
-	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w -X main.version=bench", "-o", tf.provider, ".")
-	build.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("building the provider: %w\n%s", err, out)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(tf.pluginDir, 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.Symlink(self, filepath.Join(tf.pluginDir, "terraform-provider-kubedaemon")); err != nil {
-		return nil, err
+	for what, out := range map[string]string{".": tf.provider, "./cmd/bench/wrapper": filepath.Join(tf.pluginDir, "terraform-provider-kubedaemon")} {
+		build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w -X main.version=bench", "-o", out, what)
+		build.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
+		if output, err := build.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("building %s: %w\n%s", what, err, output)
+		}
 	}
 	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"kubedaemon/kubedaemon\" = %q\n  }\n  direct {}\n}\n", tf.pluginDir)
 	return tf, os.WriteFile(tf.cliConfig, []byte(rc), 0o644)
@@ -136,8 +81,8 @@ func (tf *terraform) run(ctx context.Context, dir, config string, args ...string
 		"TF_IN_AUTOMATION=1",
 		"CHECKPOINT_DISABLE=1",
 		kubeclient.DebugRequestsEnv+"="+debug,
-		wrappedProviderEnv+"="+tf.provider,
-		usageDirEnv+"="+debug,
+		usage.WrappedProviderEnv+"="+tf.provider,
+		usage.DirEnv+"="+debug,
 	)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -170,7 +115,7 @@ func (r *providerRun) readProviderFiles(dir string) error {
 		}
 		switch {
 		case strings.HasPrefix(e.Name(), "usage-"):
-			var u processUsage
+			var u usage.Process
 			if err := json.Unmarshal(data, &u); err != nil {
 				return fmt.Errorf("%s: %w", e.Name(), err)
 			}
